@@ -1,0 +1,44 @@
+"""NHS number validation (modulus 11) and keyed pseudonymisation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+SYNTHETIC_LOW = 9_990_000_000
+SYNTHETIC_HIGH = 9_999_999_999
+
+
+def check_digit(first_nine: str) -> int | None:
+    """The modulus-11 check digit for nine digits, or None when the number cannot be valid."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    digit = 11 - (total % 11)
+    if digit == 11:
+        return 0
+    if digit == 10:
+        return None
+    return digit
+
+
+def normalise(value: str) -> str:
+    """Strip the spaces and dashes people write NHS numbers with."""
+    return value.replace(" ", "").replace("-", "")
+
+
+def is_valid(value: str) -> bool:
+    """True for ten digits whose last is the right modulus-11 check digit."""
+    digits = normalise(value)
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    return check_digit(digits[:9]) == int(digits[9])
+
+
+def is_synthetic(value: str) -> bool:
+    """True for a valid number in the never-issued range 999 000 0000 – 999 999 9999."""
+    digits = normalise(value)
+    return is_valid(digits) and SYNTHETIC_LOW <= int(digits) <= SYNTHETIC_HIGH
+
+
+def pseudonymise(value: str, key: str) -> str:
+    """A keyed pseudonym (HMAC-SHA256, hex) of a valid NHS number; the key never enters the store."""
+    return hmac.new(key.encode(), normalise(value).encode(), hashlib.sha256).hexdigest()

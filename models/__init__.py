@@ -1,0 +1,40 @@
+"""The Homeward store: schema only (SQLAlchemy 2 typed ORM)."""
+
+from models.base import Base, UTCDateTime
+from models.capacity import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
+from models.ingest import (
+    FEEDS,
+    HttpSourceState,
+    IngestNotice,
+    IngestRun,
+    QuarantinedRow,
+    SchedulerHeartbeat,
+    SchedulerJobRun,
+)
+from models.patients import Spell, SpellDay, SpellEvent, SpellState
+from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
+
+__all__ = [
+    "FEEDS",
+    "Base",
+    "BedSnapshot",
+    "CareHome",
+    "CareHomeSnapshot",
+    "Council",
+    "DelayReason",
+    "DomiciliarySnapshot",
+    "HomeCareProvider",
+    "HttpSourceState",
+    "IngestNotice",
+    "IngestRun",
+    "QuarantinedRow",
+    "SchedulerHeartbeat",
+    "SchedulerJobRun",
+    "Site",
+    "Spell",
+    "SpellDay",
+    "SpellEvent",
+    "SpellState",
+    "UTCDateTime",
+    "Ward",
+]

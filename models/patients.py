@@ -1,0 +1,129 @@
+"""Patient spells, the history of every change, and one row per spell per day.
+
+How the three tables relate (the loader in ``ingest/`` keeps them in step):
+
+* ``spells`` — one row per hospital stay (natural key ``spell_id``), holding the state seen in
+  the latest census and the discharge once known.
+* ``spell_states`` — the state of a spell as each census saw it, one row whenever it differs
+  from the previous census (ward, EDD, DRD, pathway, reason, agency, council). This is the
+  "history of every change" from which NCtR periods (DESIGN.md §4.2) are derived.
+* ``spell_events`` — the same history as readable events for the patient journey
+  (admission, EDD set, DRD set/cleared, reason/pathway/ward change, discharge, inference).
+* ``spell_days`` — one row per spell per Europe/London day whose end finds the patient in
+  hospital (a bed day), with what was in force that day: ward, NCtR, DRD, reason, agency,
+  pathway, council and the Red2Green status. Delayed days (§4.3) and Red2Green (§4.6) are
+  counts over this table. The row for the day of the latest census is provisional until that
+  day ends (it assumes the patient is still in at midnight).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Spell(Base):
+    """One hospital stay, admission to discharge."""
+
+    __tablename__ = "spells"
+    __table_args__ = (
+        Index("ix_spells_site_in_hospital", "site_code", "discharged_at"),
+        Index("ix_spells_discharge_date", "discharge_date"),
+        CheckConstraint("admission_method IN ('emergency','elective')", name="admission_method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spell_id: Mapped[str] = mapped_column(String(64), unique=True)
+    site_code: Mapped[str] = mapped_column(ForeignKey("sites.site_code"))
+    local_patient_id: Mapped[str] = mapped_column(String(64))
+    nhs_number_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    age: Mapped[int]
+    admitted_at: Mapped[datetime]
+    admission_method: Mapped[str] = mapped_column(String(12))
+    # the state of the latest census
+    ward_code: Mapped[str] = mapped_column(String(32))
+    expected_discharge_date: Mapped[date | None]
+    discharge_ready_date: Mapped[date | None]
+    pathway: Mapped[int | None]
+    delay_reason_code: Mapped[str | None] = mapped_column(String(32))
+    delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
+    local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    last_census_at: Mapped[datetime]
+    # the discharge, once known
+    discharged_at: Mapped[datetime | None]
+    discharge_date: Mapped[date | None]  # Europe/London date of discharged_at
+    discharge_destination: Mapped[str | None] = mapped_column(String(24))
+    discharge_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    drd_at_discharge: Mapped[date | None]  # start of the final NCtR period (§4.4)
+    pathway_at_discharge: Mapped[int | None]
+    delay_reason_at_discharge: Mapped[str | None] = mapped_column(String(32))
+
+
+class SpellState(Base):
+    """The state of a spell as a census saw it, stored when it differs from the previous one."""
+
+    __tablename__ = "spell_states"
+    __table_args__ = (Index("ix_spell_states_spell_observed", "spell_pk", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spell_pk: Mapped[int] = mapped_column(ForeignKey("spells.id", ondelete="CASCADE"))
+    observed_at: Mapped[datetime]
+    ward_code: Mapped[str] = mapped_column(String(32))
+    expected_discharge_date: Mapped[date | None]
+    discharge_ready_date: Mapped[date | None]
+    pathway: Mapped[int | None]
+    delay_reason_code: Mapped[str | None] = mapped_column(String(32))
+    delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
+    local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+
+
+class SpellEvent(Base):
+    """A readable event in a spell's journey."""
+
+    __tablename__ = "spell_events"
+    __table_args__ = (Index("ix_spell_events_spell_at", "spell_pk", "event_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spell_pk: Mapped[int] = mapped_column(ForeignKey("spells.id", ondelete="CASCADE"))
+    event_at: Mapped[datetime]
+    # admitted | edd_set | drd_set | drd_cleared | reason_changed | pathway_changed |
+    # agency_changed | ward_changed | council_changed | discharged | discharge_inferred
+    event_type: Mapped[str] = mapped_column(String(24))
+    old_value: Mapped[str | None] = mapped_column(String(64))
+    new_value: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+    ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+
+
+class SpellDay(Base):
+    """One bed day of a spell (a day whose end finds the patient in hospital), as in force."""
+
+    __tablename__ = "spell_days"
+    __table_args__ = (
+        Index("ix_spell_days_day_site", "day", "site_code"),
+        Index("ix_spell_days_site_ward_day", "site_code", "ward_code", "day"),
+        CheckConstraint("r2g_status IN ('red','green','not_recorded')", name="r2g_status"),
+    )
+
+    spell_pk: Mapped[int] = mapped_column(
+        ForeignKey("spells.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(12))
+    ward_code: Mapped[str] = mapped_column(String(32))
+    local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    nctr: Mapped[bool] = mapped_column(Boolean)  # in an NCtR period at the end of the day
+    discharge_ready_date: Mapped[date | None]  # start of the NCtR period in force
+    pathway: Mapped[int | None]
+    delay_reason_code: Mapped[str | None] = mapped_column(String(32))
+    delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
+    # Red2Green: what the board round recorded for the day, and the status counted (§4.6)
+    day_status_recorded: Mapped[str | None] = mapped_column(String(8))
+    red_reason_recorded: Mapped[str | None] = mapped_column(String(32))
+    r2g_status: Mapped[str] = mapped_column(String(12))
+    r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
