@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./homeward.db"
     timezone: str = "Europe/London"
     feeds_dir: Path = Path("var/feeds")
+    demo_dir: Path = Path("var/demo")
     run_scheduler: bool = False
     simulator: bool = False
     simulator_interval_seconds: int = Field(default=60, ge=5)

@@ -1,0 +1,149 @@
+"""Feed delivery (POST a batch), runs, rejected rows and freshness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app import ingest_runs
+from app.api.deps import SessionDep
+from app.metrics.freshness import FeedStatus, SchedulerStatus, feed_status, scheduler_status
+from ingest.loader import DatabaseUnavailable, load_batch
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+FeedName = Literal["beds", "care_homes", "domiciliary", "patients"]
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class RunSummaryOut(BaseModel):
+    run_id: int
+    feed: str
+    status: str
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    warnings: int
+    notices: list[str]
+    error: str | None
+    duplicate_of_run_id: int | None
+    snapshot_at: datetime | None
+
+
+class FeedsStatus(BaseModel):
+    feeds: list[FeedStatus]
+    sources: list[FeedStatus]
+    scheduler: list[SchedulerStatus]
+
+
+@router.post(
+    "/{feed}/batches",
+    response_model=RunSummaryOut,
+    operation_id="post_feed_batch",
+    responses={
+        200: {"description": "The same batch was delivered before: nothing changed."},
+        201: {"description": "Loaded (some rows may be quarantined: see rows_quarantined)."},
+        422: {"description": "The batch as a whole was rejected (e.g. a missing column)."},
+        503: {"description": "The database is unavailable; deliver again later."},
+    },
+    status_code=201,
+)
+async def post_batch(
+    feed: FeedName,
+    request: Request,
+    layout: Annotated[str | None, Query(description="Column mapping layout name")] = None,
+) -> JSONResponse:
+    """Deliver one batch of a feed: a CSV body (text/csv), a JSON list, or a multipart file."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    file_name: str | None = None
+    if content_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "multipart body needs a 'file' field with the CSV or JSON")
+        body = await upload.read()
+        file_name = upload.filename
+        fmt = "json" if (file_name or "").lower().endswith(".json") else "csv"
+    else:
+        body = await request.body()
+        fmt = "json" if content_type.endswith("json") else "csv"
+    if len(body) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"batch larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it")
+    try:
+        summary = load_batch(
+            feed,
+            body,
+            source_kind="api",
+            source_name=request.client.host if request.client else None,
+            file_name=file_name,
+            fmt=fmt,  # type: ignore[arg-type]
+            layout=layout,
+        )
+    except DatabaseUnavailable:
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "The database is unavailable; nothing was loaded. Send again."},
+            headers={"Retry-After": "60"},
+        )
+    payload = RunSummaryOut(**_as_dict(summary)).model_dump(mode="json")
+    code = {"succeeded": 201, "duplicate": 200}.get(summary.status, 422)
+    return JSONResponse(status_code=code, content=payload)
+
+
+def _as_dict(summary: Any) -> dict[str, Any]:
+    data = asdict(summary)
+    data["notices"] = [str(n) for n in data.get("notices", [])]
+    return data
+
+
+@router.get("/status", response_model=FeedsStatus, operation_id="feeds_status")
+def status(session: SessionDep) -> FeedsStatus:
+    """Freshness of each feed and each source (fresh / stale / failing), and the scheduler."""
+    return FeedsStatus(
+        feeds=feed_status(session),
+        sources=feed_status(session, by_source=True),
+        scheduler=scheduler_status(session),
+    )
+
+
+@router.get("/runs", response_model=list[ingest_runs.RunOut], operation_id="list_feed_runs")
+def runs(
+    session: SessionDep,
+    feed: FeedName | None = None,
+    status: Literal["running", "succeeded", "failed", "duplicate"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ingest_runs.RunOut]:
+    """Ingest runs, newest first."""
+    return ingest_runs.list_runs(session, feed=feed, status=status, limit=limit, offset=offset)
+
+
+@router.get("/runs/{run_id}", response_model=ingest_runs.RunDetail, operation_id="get_feed_run")
+def run(run_id: int, session: SessionDep) -> ingest_runs.RunDetail:
+    """One ingest run with its counts, warnings and notices."""
+    found = ingest_runs.get_run(session, run_id)
+    if found is None:
+        raise HTTPException(404, f"no ingest run {run_id}")
+    return found
+
+
+@router.get(
+    "/runs/{run_id}/rejected",
+    response_model=ingest_runs.RejectedPage,
+    operation_id="get_feed_run_rejected",
+)
+def rejected(
+    run_id: int,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ingest_runs.RejectedPage:
+    """The quarantined rows of a run: line, column, value and the reason to act on."""
+    if ingest_runs.get_run(session, run_id) is None:
+        raise HTTPException(404, f"no ingest run {run_id}")
+    total, rows = ingest_runs.rejected_rows(session, run_id=run_id, limit=limit, offset=offset)
+    return ingest_runs.RejectedPage(run_id=run_id, total=total, rows=rows)

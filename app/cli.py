@@ -1,0 +1,224 @@
+"""The ``homeward`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.config import get_settings
+
+cli = typer.Typer(
+    help="Homeward: a real-time discharge flow dashboard for health and care systems.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="The database.", no_args_is_help=True)
+sample_cli = typer.Typer(help="The synthetic sample system.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(sample_cli, name="sample")
+console = Console(stderr=True)
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema and sync the reason catalogue (idempotent)."""
+    from app import migrations
+    from app.db import session_scope
+    from ingest.reference import sync_reason_catalogue
+
+    url = get_settings().database_url
+    migrations.upgrade(url)
+    with session_scope() as session:
+        changed = sync_reason_catalogue(session)
+    console.print(f"database at head ({_safe_url(url)}); reason catalogue: {changed} rows updated")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@sample_cli.command("generate")
+def sample_generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the feed files into.")],
+    scale: Annotated[str, typer.Option(help="ics (one system) or england (national volume).")] = "ics",
+    days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 120,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
+    end: Annotated[
+        Optional[datetime], typer.Option(help="End of the history (UTC); default now.")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Generate a synthetic health and care system as feed files."""
+    from sample_data.generator import GeneratorConfig, generate
+
+    if scale not in ("ics", "england"):
+        raise typer.BadParameter("scale must be 'ics' or 'england'", param_hint="--scale")
+    if end is not None and end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    config = GeneratorConfig(seed=seed, scale=scale, days=days, end=end)  # type: ignore[arg-type]
+    with _progress() as progress:
+        task = progress.add_task("generating", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        manifest = generate(out, config, progress=report)
+    console.print(f"wrote {len(manifest.files)} feed files to {out}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@cli.command("ingest")
+def ingest_files(
+    feed: Annotated[str, typer.Argument(help="beds, care_homes, domiciliary or patients")],
+    paths: Annotated[list[Path], typer.Argument(help="CSV or JSON files, loaded in order")],
+    layout: Annotated[
+        Optional[str], typer.Option(help="Column mapping layout name.")  # noqa: UP045
+    ] = None,
+) -> None:
+    """Load feed files through the same loader as every other source, printing each run."""
+    from ingest.loader import DatabaseUnavailable, load_batch
+    from models import FEEDS
+
+    if feed not in FEEDS:
+        raise typer.BadParameter(f"unknown feed {feed!r}; one of {', '.join(FEEDS)}")
+    failed = 0
+    for path in paths:
+        if not path.is_file():
+            console.print(f"[red]{path}: no such file[/red]")
+            failed += 1
+            continue
+        size = path.stat().st_size
+        with _progress() as progress:
+            task = progress.add_task(path.name, total=size if size > 5_000_000 else None)
+            try:
+                summary = load_batch(
+                    feed,
+                    path,
+                    source_kind="cli",
+                    source_name="homeward ingest",
+                    file_name=path.name,
+                    fmt="json" if path.suffix.lower() == ".json" else "csv",
+                    layout=layout,
+                    progress=lambda n: progress.update(task, completed=n),
+                )
+            except DatabaseUnavailable as exc:
+                console.print(f"[red]database unavailable: {exc}[/red]")
+                raise typer.Exit(3) from exc
+        print(json.dumps(_summary_dict(summary), default=str))
+        if summary.status == "failed" or summary.rows_quarantined:
+            failed += 1
+    raise typer.Exit(1 if failed else 0)
+
+
+def _summary_dict(summary: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(summary) and not isinstance(summary, type):
+        return asdict(summary)
+    return dict(vars(summary))
+
+
+@cli.command("scheduler")
+def scheduler(
+    log_level: Annotated[str, typer.Option(help="Logging level.")] = "INFO",
+) -> None:
+    """Run the feed scheduler as its own process (production: exactly one of these)."""
+    from ingest.scheduler import run_blocking
+
+    _logging(log_level)
+    run_blocking()
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="Logging level.")] = "info",
+) -> None:
+    """Serve the API and the dashboard (uvicorn)."""
+    import uvicorn
+
+    _logging(log_level)
+    if workers > 1 and get_settings().run_scheduler:
+        console.print(
+            "[red]HOMEWARD_RUN_SCHEDULER=true with several workers would start one scheduler "
+            "per worker: run `homeward scheduler` as its own process instead.[/red]"
+        )
+        raise typer.Exit(2)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=True,
+    )
+
+
+@cli.command("demo")
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    days: Annotated[int, typer.Option(min=7, help="Days of sample history.")] = 120,
+    reset: Annotated[bool, typer.Option(help="Start again from a new sample.")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """What `make run` does: migrate, generate and load the sample system, then serve it live."""
+    from ingest.demo import prepare_demo
+
+    _logging("INFO")
+    settings = get_settings()
+    if settings.environment != "demo":
+        console.print("[red]homeward demo runs only with HOMEWARD_ENVIRONMENT=demo[/red]")
+        raise typer.Exit(2)
+    prepare_demo(settings, days=days, reset=reset, console=console)
+    if not serve_after:
+        return
+    os.environ.setdefault("HOMEWARD_RUN_SCHEDULER", "true")
+    os.environ.setdefault("HOMEWARD_SIMULATOR", "true")
+    get_settings.cache_clear()
+    console.print(
+        f"\n[bold]Homeward is running:[/bold] http://{host}:{port}/  "
+        f"(wall display: http://{host}:{port}/wall, API: http://{host}:{port}/api/docs)\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    serve(host=host, port=port, workers=1, log_level="warning")
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Read-side queries over ingest runs, quarantined rows and scheduler jobs (API and pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import IngestNotice, IngestRun, QuarantinedRow, SchedulerJobRun
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    feed: str
+    source: str
+    source_name: str | None
+    file_name: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    warnings: int
+    snapshot_at: datetime | None
+    duplicate_of_run_id: int | None
+    error: str | None
+
+
+class NoticeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    line_number: int | None
+    message: str
+
+
+class RunDetail(RunOut):
+    notices: list[NoticeOut]
+
+
+class RejectedRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    ingest_run_id: int
+    line_number: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    raw: str | None
+
+
+class RejectedPage(BaseModel):
+    run_id: int
+    total: int
+    rows: list[RejectedRow]
+
+
+class JobRunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    job_id: str
+    scheduled_at: datetime | None
+    started_at: datetime
+    status: str
+    message: str | None
+
+
+def list_runs(
+    session: Session,
+    *,
+    feed: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[RunOut]:
+    """Newest runs first."""
+    query = select(IngestRun).order_by(IngestRun.id.desc()).limit(limit).offset(offset)
+    if feed:
+        query = query.where(IngestRun.feed == feed)
+    if status:
+        query = query.where(IngestRun.status == status)
+    return [RunOut.model_validate(r) for r in session.scalars(query)]
+
+
+def get_run(session: Session, run_id: int) -> RunDetail | None:
+    run = session.get(IngestRun, run_id)
+    if run is None:
+        return None
+    notices = session.scalars(
+        select(IngestNotice).where(IngestNotice.ingest_run_id == run_id).order_by(IngestNotice.id)
+    )
+    return RunDetail(
+        **RunOut.model_validate(run).model_dump(),
+        notices=[NoticeOut.model_validate(n) for n in notices],
+    )
+
+
+def rejected_rows(
+    session: Session, *, run_id: int | None = None, limit: int = 200, offset: int = 0
+) -> tuple[int, list[RejectedRow]]:
+    """Quarantined rows (of one run, or the newest over all runs)."""
+    query = select(QuarantinedRow)
+    count = select(func.count()).select_from(QuarantinedRow)
+    if run_id is not None:
+        query = query.where(QuarantinedRow.ingest_run_id == run_id)
+        count = count.where(QuarantinedRow.ingest_run_id == run_id)
+        query = query.order_by(QuarantinedRow.line_number, QuarantinedRow.id)
+    else:
+        query = query.order_by(QuarantinedRow.id.desc())
+    rows = session.scalars(query.limit(limit).offset(offset))
+    return session.scalar(count) or 0, [RejectedRow.model_validate(r) for r in rows]
+
+
+def recent_job_runs(session: Session, *, limit: int = 50) -> list[JobRunOut]:
+    query = select(SchedulerJobRun).order_by(SchedulerJobRun.id.desc()).limit(limit)
+    return [JobRunOut.model_validate(r) for r in session.scalars(query)]
