@@ -140,7 +140,7 @@ def as_of(session: Session, at: datetime | None = None) -> dict[str, datetime | 
     )
     if at is not None:
         query = query.where(IngestRun.snapshot_at <= at)
-    found = dict(session.execute(query).tuples().all())
+    found = {feed: newest for feed, newest in session.execute(query)}
     return {feed: found.get(feed) for feed in FEEDS}
 
 
