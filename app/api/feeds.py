@@ -6,7 +6,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
