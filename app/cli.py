@@ -58,7 +58,9 @@ def _safe_url(url: str) -> str:
 @sample_cli.command("generate")
 def sample_generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the feed files into.")],
-    scale: Annotated[str, typer.Option(help="ics (one system) or england (national volume).")] = "ics",
+    scale: Annotated[
+        str, typer.Option(help="ics (one system) or england (national volume).")
+    ] = "ics",
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 120,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
     end: Annotated[
@@ -125,7 +127,7 @@ def ingest_files(
                     file_name=path.name,
                     fmt="json" if path.suffix.lower() == ".json" else "csv",
                     layout=layout,
-                    progress=lambda n: progress.update(task, completed=n),
+                    progress=lambda n, t=task: progress.update(t, completed=n),  # type: ignore[misc]
                 )
             except DatabaseUnavailable as exc:
                 console.print(f"[red]database unavailable: {exc}[/red]")

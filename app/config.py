@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "homeward-demo-secret-change-me"
 DEMO_PSEUDONYM_KEY = "homeward-demo-pseudonym-key-change-me"
+ROLES = ("wall", "analyst", "coordinator", "admin", "feed")
 
 
 class Settings(BaseSettings):
@@ -33,9 +34,30 @@ class Settings(BaseSettings):
     future_tolerance_minutes: int = Field(default=15, ge=0)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
+    # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"
     port: int = 8050
+
+    # Sign-in sessions (DESIGN §7; docs/security.md)
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    kiosk_session_days: int = Field(default=30, ge=1, le=365)
+    # Browser origins allowed to call the API from other sites (CORS); none by default.
+    cors_origins: list[str] = []
+
+    # OpenID Connect sign-in (e.g. NHS CIS2); off unless an issuer is set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_redirect_url: str | None = None  # public URL of /api/v1/auth/oidc/callback
+    oidc_token_auth: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"
+    oidc_username_claim: str = "preferred_username"
+    oidc_role_claim: str = "roles"  # a dotted path; lists are searched (e.g. a.b for [{b: …}])
+    oidc_role_map: dict[str, str] = {}  # claim value → role; the first match in order wins
+    oidc_use_userinfo: bool = False  # CIS2 gives its role claims at the userinfo endpoint
+    oidc_label: str = "Sign in with your organisation's account"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -53,6 +75,22 @@ class Settings(BaseSettings):
                     "production refuses default or short (<32 characters) secrets: set "
                     + ", ".join(weak)
                 )
+            if self.oidc_issuer:
+                secret = self.oidc_client_secret or ""
+                if len(secret) < 16 or "change-me" in secret:
+                    raise ValueError(
+                        "production refuses a missing, default or short (<16 characters) "
+                        "OpenID Connect client secret: set HOMEWARD_OIDC_CLIENT_SECRET"
+                    )
+                if not self.oidc_issuer.startswith("https://"):
+                    raise ValueError("production needs an https:// HOMEWARD_OIDC_ISSUER")
+            if "enable_docs" not in self.model_fields_set:
+                self.enable_docs = False
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("HOMEWARD_OIDC_ISSUER is set: set HOMEWARD_OIDC_CLIENT_ID too")
+        unknown = sorted(set(self.oidc_role_map.values()) - set(ROLES))
+        if unknown:
+            raise ValueError(f"HOMEWARD_OIDC_ROLE_MAP names unknown roles: {unknown}")
         return self
 
     @property

@@ -40,5 +40,5 @@ def is_synthetic(value: str) -> bool:
 
 
 def pseudonymise(value: str, key: str) -> str:
-    """A keyed pseudonym (HMAC-SHA256, hex) of a valid NHS number; the key never enters the store."""
+    """A keyed pseudonym (HMAC-SHA256, hex) of an NHS number; the key stays out of the store."""
     return hmac.new(key.encode(), normalise(value).encode(), hashlib.sha256).hexdigest()

@@ -14,7 +14,7 @@ import os
 import socket
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from app.config import Settings, get_settings
 from app.db import get_engine, get_sessionmaker
 from app.feed_config import get_feed_config
 from app.metrics.freshness import HEARTBEAT_INTERVAL_SECONDS
+from ingest.loader import mark_abandoned_runs
 from ingest.sources import folder, http
 from models import SchedulerHeartbeat, SchedulerJobRun
 
@@ -161,6 +162,9 @@ def configure(scheduler: BaseScheduler, settings: Settings) -> BaseScheduler:
     """Add every job to a scheduler."""
     config = get_feed_config()
     folder.ensure_folders(settings.feeds_dir)
+    abandoned = mark_abandoned_runs()
+    if abandoned:
+        log.warning("%d ingest runs left running by a stopped process marked failed", abandoned)
     common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
 
     def add(job_id: str, func: Callable[[], Any], seconds: float, grace: int) -> None:
@@ -225,7 +229,5 @@ def run_blocking(settings: Settings | None = None) -> None:
     scheduler = BlockingScheduler(timezone=UTC)
     configure(scheduler, settings)
     log.info("scheduler process started (feeds in %s)", Path(settings.feeds_dir).resolve())
-    try:
+    with suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

@@ -41,6 +41,9 @@ def test_production_refuses_default_or_short_secrets(secret: str, key: str, name
 
 def test_production_accepts_real_secrets() -> None:
     settings = Settings(
-        environment="production", secret_key="s" * 40, pseudonym_key="k" * 40, _env_file=None  # type: ignore[call-arg]
+        environment="production",
+        secret_key="s" * 40,
+        pseudonym_key="k" * 40,
+        _env_file=None,  # type: ignore[call-arg]
     )
     assert settings.environment == "production"

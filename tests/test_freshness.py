@@ -13,7 +13,9 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def _run(session: Session, feed: str, status: str, snapshot_at: datetime | None, **kw: object) -> None:
+def _run(
+    session: Session, feed: str, status: str, snapshot_at: datetime | None, **kw: object
+) -> None:
     session.add(
         IngestRun(
             feed=feed,

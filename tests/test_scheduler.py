@@ -66,11 +66,16 @@ def test_heartbeat_written_and_read(session: Session, engine: Engine) -> None:
 def test_failed_and_missed_runs_are_recorded(session: Session, engine: Engine) -> None:
     when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     scheduler._record(
-        JobExecutionEvent(EVENT_JOB_ERROR, "scan_folders", "default", when, exception=OSError("disk full"))
+        JobExecutionEvent(
+            EVENT_JOB_ERROR, "scan_folders", "default", when, exception=OSError("disk full")
+        )
     )
     scheduler._record(JobExecutionEvent(EVENT_JOB_MISSED, "pull_x", "default", when))
     runs = session.scalars(select(SchedulerJobRun).order_by(SchedulerJobRun.id)).all()
-    assert [(r.job_id, r.status) for r in runs] == [("scan_folders", "failed"), ("pull_x", "missed")]
+    assert [(r.job_id, r.status) for r in runs] == [
+        ("scan_folders", "failed"),
+        ("pull_x", "missed"),
+    ]
     assert runs[0].message == "OSError: disk full"
     assert "missed its run time 2026-11-20 09:00:00" in (runs[1].message or "")
 

@@ -30,7 +30,10 @@ BEDS = HEADER + (
     "2026-11-20T08:00:00+00:00,RXA01,W01,Ward 1,general_acute,28,2,29,0\n"
     "2026-11-20T08:00:00+00:00,RXA01,W02,Ward 2,general_acute,24,0,22,1\n"
 )
-MISSING_COLUMN = HEADER.replace(",beds_closed", "") + "2026-11-20T08:00:00+00:00,RXA01,W01,W,general_acute,1,0,1\n"
+MISSING_COLUMN = (
+    HEADER.replace(",beds_closed", "")
+    + "2026-11-20T08:00:00+00:00,RXA01,W01,W,general_acute,1,0,1\n"
+)
 
 
 def _beds_count(session: Session) -> int:
@@ -66,7 +69,9 @@ def test_drop_folder_waits_for_files_to_settle(engine: Engine) -> None:
     fresh.write_text(BEDS)
     (folder.inbox(feeds_dir, "beds") / "beds_y.csv.tmp").write_text(BEDS)
     assert folder.pending_files(feeds_dir, "beds", settle_seconds=60) == []
-    assert [p.name for p in folder.pending_files(feeds_dir, "beds", settle_seconds=0)] == ["beds_x.csv"]
+    assert [p.name for p in folder.pending_files(feeds_dir, "beds", settle_seconds=0)] == [
+        "beds_x.csv"
+    ]
 
 
 def test_database_unavailable_leaves_the_file_in_the_inbox(
@@ -127,8 +132,15 @@ def feed_server() -> Iterator[tuple[str, type[_Feed]]]:
 
 def _source(url: str, **kw: object) -> HttpSource:
     return HttpSource.model_validate(
-        {"name": "trust-a-beds", "feed": "beds", "url": url, "timeout_seconds": 1,
-         "retries": 1, "backoff_seconds": 0, **kw}
+        {
+            "name": "trust-a-beds",
+            "feed": "beds",
+            "url": url,
+            "timeout_seconds": 1,
+            "retries": 1,
+            "backoff_seconds": 0,
+            **kw,
+        }
     )
 
 

@@ -2,8 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api import feeds, health
+from app.api import capacity, feeds, flow, health, patients, registry, trends
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
 api_router.include_router(feeds.router)
+api_router.include_router(flow.router)
+api_router.include_router(capacity.router)
+api_router.include_router(patients.router)
+api_router.include_router(trends.router)
+api_router.include_router(registry.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -79,8 +79,9 @@ def feed_status(
     config = get_feed_config()
     keys = [IngestRun.feed] + ([IngestRun.source, IngestRun.source_name] if by_source else [])
 
-    loaded = {
-        tuple(row[:-2]): (row[-2], row[-1])
+    Key = tuple[Any, ...]
+    loaded: dict[Key, tuple[datetime | None, datetime | None]] = {
+        tuple(row[:-2]): (row[-2], row[-1])  # type: ignore[misc]
         for row in session.execute(
             select(*keys, func.max(IngestRun.snapshot_at), func.max(IngestRun.finished_at))
             .where(IngestRun.status.in_(LOADED))
@@ -89,18 +90,18 @@ def feed_status(
     }
     latest_ids = select(func.max(IngestRun.id)).where(IngestRun.status != "running")
     latest_ids = latest_ids.group_by(*keys)
-    latest = {
+    latest: dict[Key, IngestRun] = {
         (run.feed, run.source, run.source_name) if by_source else (run.feed,): run
         for run in session.scalars(select(IngestRun).where(IngestRun.id.in_(latest_ids)))
     }
-    groups = sorted(set(loaded) | set(latest), key=lambda k: tuple(str(x) for x in k))
+    groups: list[Key] = sorted(set(loaded) | set(latest), key=lambda k: tuple(map(str, k)))
     if not by_source:
         groups = [(feed,) for feed in FEEDS]
 
     http_intervals = {s.name: s.expected_interval_minutes for s in config.http_sources}
     result = []
     for key in groups:
-        feed = key[0]
+        feed: str = key[0]
         feed_settings = config.feeds[feed]  # type: ignore[index]
         minutes = feed_settings.expected_interval_minutes
         if by_source and key[1] == "http" and http_intervals.get(key[2]):
@@ -161,18 +162,22 @@ def scheduler_status(session: Session, now: datetime | None = None) -> list[Sche
     result = []
     for beat in beats:
         age = (now - beat.beat_at).total_seconds()
+        state: Literal["running", "stale", "stopped"]
         if age <= 3 * HEARTBEAT_INTERVAL_SECONDS:
             state, message = "running", "the scheduler is running"
         elif age <= 15 * HEARTBEAT_INTERVAL_SECONDS:
             state, message = "stale", f"no heartbeat for {int(age)} s"
         else:
-            state, message = "stopped", f"no heartbeat for {int(age // 60)} min: feeds are not being collected"
+            state, message = (
+                "stopped",
+                f"no heartbeat for {int(age // 60)} min: feeds are not being collected",
+            )
         result.append(
             SchedulerStatus(
                 name=beat.name,
                 last_beat_at=beat.beat_at,
                 age_seconds=round(age, 1),
-                state=state,  # type: ignore[arg-type]
+                state=state,
                 message=message,
             )
         )

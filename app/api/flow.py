@@ -1,0 +1,93 @@
+"""Flow: the summary now, the daily sitrep, delayed days, discharge delays, Red2Green."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import SessionDep
+from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start
+from app.metrics import flow
+from app.metrics.schemas import (
+    DelayedDays,
+    DischargeDelays,
+    FlowBreakdown,
+    FlowSummary,
+    NctrDay,
+    Red2Green,
+)
+
+router = APIRouter(prefix="/flow", tags=["flow"], route_class=MetricsRoute)
+
+DelayedDaysGroupBy = Literal[
+    "reason", "dtoc_code", "agency", "local_authority", "site", "ward", "pathway"
+]
+
+
+@router.get("/summary", response_model=FlowSummary, operation_id="flow_summary")
+def summary(session: SessionDep, at: At = None, site: SiteCode = None) -> FlowSummary:
+    """The system and each site at a moment: occupancy, NCtR, long stays, waits, escalation."""
+    return flow.summary(session, at=at, site=site)
+
+
+@router.get("/nctr-daily", response_model=list[NctrDay], operation_id="flow_nctr_daily")
+def nctr_daily(session: SessionDep, start: Start, end: End, site: SiteCode = None) -> list[NctrDay]:
+    """Per day: NCtR patients discharged (by and after 17:00) and remaining at midnight."""
+    return flow.nctr_daily(session, start=start, end=end, site=site)
+
+
+@router.get("/delayed-days", response_model=DelayedDays, operation_id="flow_delayed_days")
+def delayed_days(
+    session: SessionDep,
+    start: Start,
+    end: End,
+    site: SiteCode = None,
+    group_by: Annotated[
+        DelayedDaysGroupBy | None, Query(description="split the total by this attribute")
+    ] = None,
+) -> DelayedDays:
+    """Delayed days (bed days lost) in a period, optionally by reason, agency, council, …"""
+    return flow.delayed_days(session, start=start, end=end, site=site, group_by=group_by)
+
+
+@router.get(
+    "/discharge-delays", response_model=DischargeDelays, operation_id="flow_discharge_delays"
+)
+def discharge_delays(
+    session: SessionDep, start: Start, end: End, site: SiteCode = None
+) -> DischargeDelays:
+    """Discharges in a period by days from discharge ready date to discharge."""
+    return flow.discharge_delays(session, start=start, end=end, site=site)
+
+
+@router.get("/red2green", response_model=Red2Green, operation_id="flow_red2green")
+def red2green(
+    session: SessionDep,
+    start: Start,
+    end: End,
+    site: SiteCode = None,
+    group_by: Annotated[
+        Literal["site", "ward", "reason"], Query(description="one row per site, ward or reason")
+    ] = "site",
+) -> Red2Green:
+    """Red, green and not-recorded patient-days in a period, with red %."""
+    return flow.red2green(session, start=start, end=end, site=site, group_by=group_by)
+
+
+@router.get("/by-site", response_model=FlowBreakdown, operation_id="flow_by_site")
+def by_site(session: SessionDep, start: Start, end: End, at: At = None) -> FlowBreakdown:
+    """Each site: occupancy and NCtR at a moment, delayed days and red % in a period."""
+    return flow.by_site(session, start=start, end=end, at=at)
+
+
+@router.get("/by-ward", response_model=FlowBreakdown, operation_id="flow_by_ward")
+def by_ward(
+    session: SessionDep,
+    site: Annotated[str, Query(description="the site's ODS code", max_length=12)],
+    start: Start,
+    end: End,
+    at: At = None,
+) -> FlowBreakdown:
+    """Each ward of a site: occupancy and NCtR at a moment, delayed days and red % in a period."""
+    return flow.by_ward(session, site=site, start=start, end=end, at=at)

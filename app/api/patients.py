@@ -1,0 +1,49 @@
+"""Patient level: the delayed patients in hospital and a spell's journey (coordinators)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import SessionDep
+from app.api.metrics_params import At, Council, MetricsRoute, SiteCode
+from app.metrics import patients
+from app.metrics.schemas import DelayedPatients, Journey
+
+router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRoute)
+
+
+@router.get("/delayed", response_model=DelayedPatients, operation_id="patients_delayed")
+def delayed(
+    session: SessionDep,
+    at: At = None,
+    site: SiteCode = None,
+    ward: Annotated[str | None, Query(description="a ward code", max_length=32)] = None,
+    pathway: Annotated[int | None, Query(ge=0, le=3, description="discharge pathway")] = None,
+    reason: Annotated[str | None, Query(description="a delay reason code", max_length=32)] = None,
+    local_authority: Council = None,
+    agency: Annotated[
+        Literal["nhs", "social_care", "both"] | None,
+        Query(description="the agency responsible for the delay"),
+    ] = None,
+    min_days: Annotated[int | None, Query(ge=0, description="at least this many days")] = None,
+) -> DelayedPatients:
+    """Every patient in hospital with no criteria to reside, longest past their DRD first."""
+    return patients.delayed(
+        session,
+        at=at,
+        site=site,
+        ward=ward,
+        pathway=pathway,
+        reason=reason,
+        local_authority=local_authority,
+        agency=agency,
+        min_days=min_days,
+    )
+
+
+@router.get("/{spell_id}/journey", response_model=Journey, operation_id="patients_journey")
+def journey(session: SessionDep, spell_id: Annotated[str, Path(max_length=64)]) -> Journey:
+    """A spell's events in time order, with each day's red or green status."""
+    return patients.journey(session, spell_id)

@@ -1,0 +1,34 @@
+"""Weekly trends as Making Data Count SPC charts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import SessionDep
+from app.api.metrics_params import MetricsRoute, SiteCode
+from app.metrics import trends
+from app.metrics.registry import METRICS
+from app.metrics.schemas import WeeklyTrend
+
+router = APIRouter(prefix="/trends", tags=["trends"], route_class=MetricsRoute)
+
+
+@router.get("/weekly", response_model=WeeklyTrend, operation_id="trends_weekly")
+def weekly(
+    session: SessionDep,
+    metric: Annotated[str, Query(description="a metric slug: " + ", ".join(METRICS))],
+    weeks: Annotated[int, Query(ge=1, le=trends.MAX_WEEKS, description="how many weeks")] = 26,
+    site: SiteCode = None,
+    end: Annotated[
+        date | None,
+        Query(
+            description="the latest week is the one ending on the Sunday on or before this "
+            "day (YYYY-MM-DD); default: the last complete week"
+        ),
+    ] = None,
+) -> WeeklyTrend:
+    """A metric's weekly points (weeks end on Sunday) with its XmR chart and icons."""
+    return trends.weekly(session, metric=metric, weeks=weeks, site=site, end=end)

@@ -1,0 +1,135 @@
+"""OPEL-style escalation levels from configured parameters (DESIGN.md §4.8).
+
+The thresholds and the combination rule live in ``escalation.toml`` next to this file; the
+``escalation_config_file`` setting names a local file merged over it.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.config import get_settings
+from app.metrics.schemas import Escalation, EscalationParameter
+
+DEFAULT_FILE = Path(__file__).with_name("escalation.toml")
+PARAMETERS = (
+    "occupancy_pct",
+    "nctr_pct_of_occupied",
+    "super_stranded",
+    "p1_gap",
+    "p3_gap",
+    "stale_feeds",
+)
+Scope = Literal["system", "site"]
+
+
+class ParameterConfig(BaseModel):
+    label: str
+    scope: Literal["all", "system"] = "all"
+    thresholds: list[float] = Field(min_length=3, max_length=3)
+    system_thresholds: list[float] | None = Field(None, min_length=3, max_length=3)
+    enabled: bool = True
+
+    @field_validator("thresholds", "system_thresholds")
+    @classmethod
+    def _ascending(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and sorted(value) != value:
+            raise ValueError("thresholds must be in ascending order (scores 2, 3, 4)")
+        return value
+
+
+class EscalationConfig(BaseModel):
+    note: str
+    combination: Literal["highest", "mean"] = "highest"
+    parameters: dict[str, ParameterConfig]
+
+    @field_validator("parameters")
+    @classmethod
+    def _known(cls, value: dict[str, ParameterConfig]) -> dict[str, ParameterConfig]:
+        unknown = sorted(set(value) - set(PARAMETERS))
+        if unknown:
+            raise ValueError(
+                f"unknown parameters {', '.join(unknown)}; known: {', '.join(PARAMETERS)}"
+            )
+        return value
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@lru_cache
+def load_config(path: Path | None = None) -> EscalationConfig:
+    """The shipped defaults, with the file at ``path`` (if any) merged over them."""
+    with DEFAULT_FILE.open("rb") as fh:
+        data = tomllib.load(fh)
+    if path is not None:
+        with path.open("rb") as fh:
+            data = _merge(data, tomllib.load(fh))
+    return EscalationConfig.model_validate(data)
+
+
+def get_config() -> EscalationConfig:
+    """The configured escalation settings."""
+    return load_config(get_settings().escalation_config_file)
+
+
+def score(value: float | None, thresholds: list[float]) -> int | None:
+    """1 below the first threshold, +1 for each threshold reached; None for an unknown value."""
+    if value is None:
+        return None
+    return 1 + sum(value >= t for t in thresholds)
+
+
+def escalate(
+    values: dict[str, float | None], *, scope: Scope, config: EscalationConfig | None = None
+) -> Escalation:
+    """Score each configured parameter of ``scope`` and combine the scores into a level."""
+    config = config or get_config()
+    parameters = []
+    for name, setting in config.parameters.items():
+        if not setting.enabled or (scope == "site" and setting.scope == "system"):
+            continue
+        thresholds = (
+            setting.system_thresholds
+            if scope == "system" and setting.system_thresholds
+            else setting.thresholds
+        )
+        value = values.get(name)
+        parameters.append(
+            EscalationParameter(
+                name=name,
+                label=setting.label,
+                value=value,
+                score=score(value, thresholds),
+                thresholds=thresholds,
+            )
+        )
+    scores = [p.score for p in parameters if p.score is not None]
+    if not scores:
+        level = 1
+    elif config.combination == "mean":
+        level = math.floor(sum(scores) / len(scores) + 0.5)
+    else:
+        level = max(scores)
+    worst = max(scores, default=1)
+    driver = next((p.name for p in parameters if p.score == worst), None) if worst > 1 else None
+    return Escalation(
+        level=level,
+        parameters=parameters,
+        driver=driver if level > 1 else None,
+        combination=config.combination,
+        note=config.note,
+    )

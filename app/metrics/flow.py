@@ -1,0 +1,783 @@
+"""Flow metrics: occupancy, patients with no criteria to reside, delayed days, discharge delays
+and Red2Green (DESIGN.md §4.1–§4.6), now and over periods, and their weekly series.
+
+Point-in-time figures take the latest census state of each spell at or before ``at``; period
+figures count ``spell_days`` (one row per spell per day whose end finds the patient in
+hospital, carrying what was in force that day, late DRDs included).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.metrics import capacity
+from app.metrics.errors import InvalidParameter
+from app.metrics.escalation import escalate
+from app.metrics.freshness import as_of as feed_as_of
+from app.metrics.freshness import feed_status
+from app.metrics.queries import (
+    AGENCY_LABELS,
+    GENERAL_ACUTE,
+    council_names,
+    inpatients,
+    latest_bed_snapshots,
+    reason_labels,
+    require_site,
+    site_list,
+    ward_names,
+)
+from app.metrics.schemas import (
+    AreaFlow,
+    DelayBand,
+    DelayedDays,
+    DelayedDaysGroup,
+    DischargeDelays,
+    Escalation,
+    FlowBreakdown,
+    FlowBreakdownRow,
+    FlowSummary,
+    LongStays,
+    NctrDay,
+    Occupancy,
+    Red2Green,
+    Red2GreenCounts,
+    Red2GreenGroup,
+    WaitingByPathway,
+)
+from app.metrics.timebase import (
+    DELAY_BANDS,
+    DISCHARGE_CUTOFF,
+    band_of,
+    check_range,
+    day_end,
+    days,
+    days_between,
+    local_date,
+    local_instant_case,
+    resolve_at,
+)
+from models import BedSnapshot, DelayReason, Site, Spell, SpellDay, Ward
+from models.patients import PatientCensus
+
+DELAYED_DAYS_GROUPS = (
+    "reason",
+    "dtoc_code",
+    "agency",
+    "local_authority",
+    "site",
+    "ward",
+    "pathway",
+)
+RED2GREEN_GROUPS = ("site", "ward", "reason")
+NOT_RECORDED = "Not recorded"
+STALE_STATES = ("stale", "failing")
+
+
+def pathway_label(pathway: int | str | None) -> str:
+    return NOT_RECORDED if pathway is None else f"Pathway {pathway}"
+
+
+def pct(part: float, whole: float) -> float | None:
+    """``part ÷ whole × 100``, or None when ``whole`` is zero."""
+    return part / whole * 100 if whole else None
+
+
+def _occupancy(occupied: int, core: int, escalation_open: int) -> Occupancy:
+    return Occupancy(
+        occupied=occupied,
+        core_open=core,
+        escalation_open=escalation_open,
+        pct=pct(occupied, core + escalation_open),
+    )
+
+
+def _in_site(column: Any, site: str | None) -> ColumnElement[bool]:
+    """SQL: ``column`` is the site, or no condition for the whole system."""
+    return column == site if site is not None else true()
+
+
+# --- the summary at a moment ----------------------------------------------------------------
+
+
+@dataclass
+class _Census:
+    """Patients in hospital at a moment, counted for one site or the system."""
+
+    in_hospital: int = 0
+    nctr: int = 0
+    los: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELAY_BANDS, 0))
+    demand: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, nctr: bool, los_from: int, band: str | None, pathway: int | None, n: int) -> None:
+        self.in_hospital += n
+        self.los[los_from] += n
+        if nctr:
+            self.nctr += n
+            if band is not None:
+                self.bands[band] += n
+            if pathway is not None:
+                self.demand[pathway] += n
+
+    def long_stays(self) -> LongStays:
+        return LongStays(
+            los_7=sum(n for los, n in self.los.items() if los >= 7),
+            los_14=sum(n for los, n in self.los.items() if los >= 14),
+            los_21=self.los.get(21, 0),
+        )
+
+
+def _area(
+    *,
+    site: Site | None,
+    census: _Census,
+    occupancy: Occupancy,
+    waiting: WaitingByPathway,
+    escalation: Escalation,
+) -> AreaFlow:
+    return AreaFlow(
+        site_code=site.site_code if site else None,
+        name=site.name if site else "Whole system",
+        kind=site.kind if site else "system",
+        occupancy=occupancy,
+        in_hospital=census.in_hospital,
+        nctr_in_hospital=census.nctr,
+        long_stays=census.long_stays(),
+        delay_bands=census.bands,
+        waiting_by_pathway=waiting,
+        escalation=escalation,
+    )
+
+
+def _escalation_values(
+    occupancy: Occupancy, census: _Census, waiting: WaitingByPathway | None, stale: int | None
+) -> dict[str, float | None]:
+    return {
+        "occupancy_pct": occupancy.pct,
+        "nctr_pct_of_occupied": pct(census.nctr, occupancy.occupied),
+        "super_stranded": census.long_stays().los_21,
+        "p1_gap": waiting.p1.gap if waiting else None,
+        "p3_gap": waiting.p3.gap if waiting else None,
+        "stale_feeds": stale,
+    }
+
+
+def summary(
+    session: Session, *, at: datetime | None = None, site: str | None = None
+) -> FlowSummary:
+    """The system and each site at ``at``: occupancy, NCtR, long stays, waits and escalation."""
+    at = resolve_at(at)
+    site_row = require_site(session, site)
+    code = site_row.site_code if site_row else None
+
+    patients = inpatients(at, code)
+    by_site: dict[str, _Census] = defaultdict(_Census)
+    total = _Census()
+    for site_code, nctr, los_from, band, pathway, n in session.execute(
+        select(
+            patients.c.site_code,
+            patients.c.nctr,
+            patients.c.los_from,
+            patients.c.delay_band,
+            patients.c.pathway,
+            func.count(),
+        ).group_by(
+            patients.c.site_code,
+            patients.c.nctr,
+            patients.c.los_from,
+            patients.c.delay_band,
+            patients.c.pathway,
+        )
+    ):
+        for census in (by_site[site_code], total):
+            census.add(bool(nctr), int(los_from), band, pathway, int(n))
+
+    beds = latest_bed_snapshots([at], code)
+    occupancy = {
+        site_code: _occupancy(int(occ), int(core), int(esc))
+        for site_code, occ, core, esc in session.execute(
+            select(
+                beds.c.site_code,
+                func.sum(beds.c.beds_occupied),
+                func.sum(beds.c.core_beds_open),
+                func.sum(beds.c.escalation_beds_open),
+            )
+            .where(beds.c.bed_base == GENERAL_ACUTE)
+            .group_by(beds.c.site_code)
+        )
+    }
+    total_occupancy = _occupancy(
+        sum(o.occupied for o in occupancy.values()),
+        sum(o.core_open for o in occupancy.values()),
+        sum(o.escalation_open for o in occupancy.values()),
+    )
+
+    def site_area(site_: Site) -> AreaFlow:
+        census = by_site.get(site_.site_code, _Census())
+        site_occupancy = occupancy.get(site_.site_code, Occupancy())
+        waiting = capacity.waiting(
+            census.demand, p1_packages=None, p1_hours=None, p2_beds=None, p3_by_care_type=None
+        )
+        values = _escalation_values(site_occupancy, census, None, None)
+        return _area(
+            site=site_,
+            census=census,
+            occupancy=site_occupancy,
+            waiting=waiting,
+            escalation=escalate(values, scope="site"),
+        )
+
+    sites = [site_area(s) for s in site_list(session, site_row)]
+    if site_row is not None:
+        total_area = sites[0]
+    else:
+        waiting = capacity.system_waiting(total.demand, capacity.supply(session, at))
+        stale = sum(s.state in STALE_STATES for s in feed_status(session, at))
+        values = _escalation_values(total_occupancy, total, waiting, stale)
+        total_area = _area(
+            site=None,
+            census=total,
+            occupancy=total_occupancy,
+            waiting=waiting,
+            escalation=escalate(values, scope="system"),
+        )
+    return FlowSummary(
+        at=at, site=code, total=total_area, sites=sites, as_of=feed_as_of(session, at)
+    )
+
+
+# --- the acute discharge sitrep, day by day -------------------------------------------------
+
+
+def _day_counts(session: Session, start: date, end: date, site: str | None) -> pd.DataFrame:
+    """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
+    patient NCtR (``nctr``), and red, green and not-recorded days."""
+    rows = session.execute(
+        select(
+            SpellDay.day,
+            func.sum(case((SpellDay.nctr.is_(True), 1), else_=0)),
+            func.sum(case((SpellDay.r2g_status == "red", 1), else_=0)),
+            func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
+            func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
+        )
+        .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, site))
+        .group_by(SpellDay.day)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)
+
+
+def _delay_at_discharge() -> Any:
+    """SQL: days from the DRD in force at discharge to the discharge day (0 without one)."""
+    drd = Spell.drd_at_discharge
+    return case(
+        (or_(drd.is_(None), drd >= Spell.discharge_date), 0),
+        else_=days_between(Spell.discharge_date, drd),
+    )
+
+
+def _discharge_counts(
+    session: Session, start: date, end: date, site: str | None, *, split_1700: bool = False
+) -> pd.DataFrame:
+    """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
+    ``split_1700``, those by 17:00), and those within one day of the DRD."""
+    nctr = Spell.drd_at_discharge.is_not(None)
+    columns: list[Any] = [
+        Spell.discharge_date,
+        func.count(),
+        func.sum(case((nctr, 1), else_=0)),
+        func.sum(case((_delay_at_discharge() <= 1, 1), else_=0)),
+    ]
+    if split_1700:
+        cutoff = local_instant_case(
+            Spell.discharge_date, days(start, end), at_time=DISCHARGE_CUTOFF
+        )
+        columns.append(func.sum(case((and_(nctr, Spell.discharged_at < cutoff), 1), else_=0)))
+    rows = session.execute(
+        select(*columns)
+        .where(Spell.discharge_date.between(start, end), _in_site(Spell.site_code, site))
+        .group_by(Spell.discharge_date)
+    ).all()
+    names = ["day", "discharges", "nctr_discharged", "within_1_day"]
+    frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)
+
+
+def nctr_daily(
+    session: Session, *, start: date, end: date, site: str | None = None
+) -> list[NctrDay]:
+    """Per day: NCtR patients discharged (by/after 17:00) and remaining at midnight (§4.2a)."""
+    check_range(start, end)
+    code = _site_code(session, site)
+    remaining = _day_counts(session, start, end, code)["nctr"].tolist()
+    discharged = _discharge_counts(session, start, end, code, split_1700=True)
+    return [
+        NctrDay(
+            date=day,
+            nctr=gone + left,
+            discharged=gone,
+            discharged_by_1700=by_1700,
+            discharged_after_1700=gone - by_1700,
+            remaining=left,
+        )
+        for day, gone, by_1700, left in zip(
+            days(start, end),
+            discharged["nctr_discharged"].tolist(),
+            discharged["nctr_by_1700"].tolist(),
+            remaining,
+            strict=True,
+        )
+    ]
+
+
+def _site_code(session: Session, site: str | None) -> str | None:
+    site_row = require_site(session, site)
+    return site_row.site_code if site_row else None
+
+
+# --- delayed days ---------------------------------------------------------------------------
+
+
+def _labeller(session: Session, group_by: str) -> Any:
+    """A function from a group key to the words a person reads."""
+    if group_by in ("reason", "dtoc_code"):
+        reasons = reason_labels(session)
+        return lambda key: reasons[key][0] if key in reasons else (key or NOT_RECORDED)
+    if group_by == "agency":
+        return lambda key: AGENCY_LABELS.get(key, key or NOT_RECORDED)
+    if group_by == "local_authority":
+        councils = council_names(session)
+        return lambda key: councils.get(key, key) if key else NOT_RECORDED
+    if group_by == "site":
+        names = {code: name for code, name in session.execute(select(Site.site_code, Site.name))}
+        return lambda key: names.get(key, key)
+    if group_by == "ward":
+        wards = ward_names(session)
+        return lambda key: wards.get(tuple(key.split("/", 1)), key)
+    return pathway_label
+
+
+def _group_columns(group_by: str) -> list[Any]:
+    columns: dict[str, list[Any]] = {
+        "reason": [SpellDay.delay_reason_code],
+        "dtoc_code": [DelayReason.dtoc_code],
+        "agency": [SpellDay.delay_attributable_to],
+        "local_authority": [SpellDay.local_authority_code],
+        "site": [SpellDay.site_code],
+        "ward": [SpellDay.site_code, SpellDay.ward_code],
+        "pathway": [SpellDay.pathway],
+        # Red2Green: the reason a red day was red
+        "r2g_reason": [SpellDay.r2g_reason_code],
+    }
+    return columns[group_by]
+
+
+def _group_key(values: Sequence[Any]) -> str | None:
+    """One key per group: a ward is ``SITE/WARD``; a missing attribute is None."""
+    if len(values) == 2:
+        return f"{values[0]}/{values[1]}"
+    return None if values[0] is None else str(values[0])
+
+
+def delayed_days(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    group_by: str | None = None,
+) -> DelayedDays:
+    """Delayed days (bed days lost) in ``start``–``end``, optionally by one attribute (§4.3)."""
+    check_range(start, end)
+    code = _site_code(session, site)
+    if group_by is not None and group_by not in DELAYED_DAYS_GROUPS:
+        raise InvalidParameter("group_by", f"must be one of {', '.join(DELAYED_DAYS_GROUPS)}")
+    where = (
+        SpellDay.nctr.is_(True),
+        SpellDay.day.between(start, end),
+        _in_site(SpellDay.site_code, code),
+    )
+    if group_by is None:
+        total = int(session.scalar(select(func.count()).select_from(SpellDay).where(*where)) or 0)
+        return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
+    keys = _group_columns(group_by)
+    query = select(*keys, func.count()).select_from(SpellDay).where(*where).group_by(*keys)
+    if group_by == "dtoc_code":
+        query = query.outerjoin(DelayReason, DelayReason.code == SpellDay.delay_reason_code)
+    counts: dict[str | None, int] = defaultdict(int)
+    for *values, n in session.execute(query):
+        counts[_group_key(values)] += int(n)
+    total = sum(counts.values())
+    label = _labeller(session, group_by)
+    groups = [
+        DelayedDaysGroup(key=key, label=label(key), delayed_days=n, share=n / total)
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    ]
+    return DelayedDays(
+        start=start, end=end, site=code, group_by=group_by, total=total, groups=groups
+    )
+
+
+# --- time from DRD to discharge -------------------------------------------------------------
+
+
+def discharge_delays(
+    session: Session, *, start: date, end: date, site: str | None = None
+) -> DischargeDelays:
+    """Discharges in ``start``–``end`` by days from the DRD in force at discharge (§4.4)."""
+    check_range(start, end)
+    code = _site_code(session, site)
+    delay = _delay_at_discharge()
+    band = band_of(delay)
+    counts: dict[str, tuple[int, int]] = {}
+    for band_name, n, bed_days in session.execute(
+        select(band, func.count(), func.sum(delay))
+        .where(Spell.discharge_date.between(start, end), _in_site(Spell.site_code, code))
+        .group_by(band)
+    ):
+        counts[band_name] = (int(n), int(bed_days or 0))
+    discharges = sum(n for n, _ in counts.values())
+    delayed = discharges - counts.get("0", (0, 0))[0]
+    lost = sum(bed_days for _, bed_days in counts.values())
+    return DischargeDelays(
+        start=start,
+        end=end,
+        site=code,
+        discharges=discharges,
+        bands=[
+            DelayBand(
+                band=name,
+                count=counts.get(name, (0, 0))[0],
+                share=counts.get(name, (0, 0))[0] / discharges if discharges else None,
+                bed_days=counts.get(name, (0, 0))[1],
+            )
+            for name in DELAY_BANDS
+        ],
+        bed_days_lost=lost,
+        mean_delay_incl_zero=lost / discharges if discharges else None,
+        mean_delay_excl_zero=lost / delayed if delayed else None,
+        pct_same_day=pct(counts.get("0", (0, 0))[0], discharges),
+        pct_within_1_day=pct(counts.get("0", (0, 0))[0] + counts.get("1", (0, 0))[0], discharges),
+    )
+
+
+# --- Red2Green ------------------------------------------------------------------------------
+
+
+def _red2green_counts(red: int, green: int, not_recorded: int) -> dict[str, Any]:
+    return {
+        "red": red,
+        "green": green,
+        "not_recorded": not_recorded,
+        "red_pct": pct(red, red + green),
+    }
+
+
+def red2green(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    group_by: Literal["site", "ward", "reason"] | str = "site",
+) -> Red2Green:
+    """Red, green and not-recorded patient-days in ``start``–``end`` by site, ward or reason."""
+    check_range(start, end)
+    code = _site_code(session, site)
+    if group_by not in RED2GREEN_GROUPS:
+        raise InvalidParameter("group_by", f"must be one of {', '.join(RED2GREEN_GROUPS)}")
+    keys = _group_columns("r2g_reason" if group_by == "reason" else group_by)
+    counts: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for *values, status, n in session.execute(
+        select(*keys, SpellDay.r2g_status, func.count())
+        .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, code))
+        .group_by(*keys, SpellDay.r2g_status)
+    ):
+        counts[_group_key(values)][status] += int(n)
+    label = _labeller(session, group_by)
+    groups = [
+        Red2GreenGroup(
+            key=key,
+            label=label(key) if key is not None or group_by != "reason" else "No red reason",
+            **_red2green_counts(c["red"], c["green"], c["not_recorded"]),
+        )
+        for key, c in sorted(counts.items(), key=lambda kv: (-kv[1]["red"], kv[0] or ""))
+    ]
+    totals = Red2GreenCounts(
+        **_red2green_counts(
+            sum(g.red for g in groups),
+            sum(g.green for g in groups),
+            sum(g.not_recorded for g in groups),
+        )
+    )
+    return Red2Green(
+        start=start, end=end, site=code, group_by=group_by, totals=totals, groups=groups
+    )
+
+
+# --- by site and by ward --------------------------------------------------------------------
+
+
+def _breakdown(
+    session: Session,
+    *,
+    level: Literal["site", "ward"],
+    site: Site | None,
+    start: date,
+    end: date,
+    at: datetime,
+) -> list[FlowBreakdownRow]:
+    code = site.site_code if site else None
+    occupancy_columns: list[Any]
+    beds = latest_bed_snapshots([at], code)
+    patients = inpatients(at, code)
+    if level == "site":
+        occupancy_columns = [beds.c.site_code]
+        patient_columns = [patients.c.site_code]
+        day_columns = [SpellDay.site_code]
+        beds_where: Any = beds.c.bed_base == GENERAL_ACUTE
+    else:
+        occupancy_columns = [beds.c.site_code, beds.c.ward_code]
+        patient_columns = [patients.c.site_code, patients.c.ward_code]
+        day_columns = [SpellDay.site_code, SpellDay.ward_code]
+        beds_where = true()
+
+    occupancy: dict[tuple[Any, ...], Occupancy] = {}
+    for *key, occ, core, esc in session.execute(
+        select(
+            *occupancy_columns,
+            func.sum(beds.c.beds_occupied),
+            func.sum(beds.c.core_beds_open),
+            func.sum(beds.c.escalation_beds_open),
+        )
+        .where(beds_where)
+        .group_by(*occupancy_columns)
+    ):
+        occupancy[tuple(key)] = _occupancy(int(occ), int(core), int(esc))
+    nctr = {
+        tuple(key): int(n)
+        for *key, n in session.execute(
+            select(*patient_columns, func.count())
+            .where(patients.c.nctr.is_(True))
+            .group_by(*patient_columns)
+        )
+    }
+    period = {
+        tuple(key): (int(delayed), int(red), int(green), int(nr))
+        for *key, delayed, red, green, nr in session.execute(
+            select(
+                *day_columns,
+                func.sum(case((SpellDay.nctr.is_(True), 1), else_=0)),
+                func.sum(case((SpellDay.r2g_status == "red", 1), else_=0)),
+                func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
+                func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
+            )
+            .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, code))
+            .group_by(*day_columns)
+        )
+    }
+
+    entities: Iterable[tuple[tuple[Any, ...], str, str]]
+    if level == "site":
+        entities = [((s.site_code,), s.name, s.kind) for s in site_list(session, site)]
+    else:
+        wards = session.execute(
+            select(Ward.site_code, Ward.ward_code, Ward.ward_name, Ward.bed_base)
+            .where(Ward.site_code == code)
+            .order_by(Ward.ward_code)
+        ).all()
+        entities = [((s, w), name, base) for s, w, name, base in wards]
+    rows = []
+    for entity_key, name, kind in entities:
+        delayed, red, green, not_recorded = period.get(entity_key, (0, 0, 0, 0))
+        rows.append(
+            FlowBreakdownRow(
+                site_code=entity_key[0],
+                ward_code=entity_key[1] if level == "ward" else None,
+                name=name,
+                kind=kind,
+                occupancy=occupancy.get(entity_key, Occupancy()),
+                nctr_in_hospital=nctr.get(entity_key, 0),
+                delayed_days=delayed,
+                **_red2green_counts(red, green, not_recorded),
+            )
+        )
+    return rows
+
+
+def by_site(
+    session: Session, *, start: date, end: date, at: datetime | None = None
+) -> FlowBreakdown:
+    """Each site: G&A occupancy and NCtR at ``at``; delayed days and Red2Green in the period."""
+    check_range(start, end)
+    at = resolve_at(at)
+    rows = _breakdown(session, level="site", site=None, start=start, end=end, at=at)
+    return FlowBreakdown(at=at, start=start, end=end, site=None, rows=rows)
+
+
+def by_ward(
+    session: Session, *, site: str, start: date, end: date, at: datetime | None = None
+) -> FlowBreakdown:
+    """Each ward of a site: occupancy and NCtR at ``at``; delayed days and Red2Green."""
+    check_range(start, end)
+    at = resolve_at(at)
+    site_row = require_site(session, site)
+    rows = _breakdown(session, level="ward", site=site_row, start=start, end=end, at=at)
+    return FlowBreakdown(at=at, start=start, end=end, site=site, rows=rows)
+
+
+# --- weekly series (the registry's functions; weeks end on Sunday) ---------------------------
+
+WeeklyValues = list[float | None]
+
+
+def _first_day(session: Session, feed: Literal["patients", "beds"]) -> date | None:
+    """The day of a feed's first data (first census, first bed snapshot): weeks before it
+    have no value, rather than a misleading zero."""
+    column = PatientCensus.snapshot_at if feed == "patients" else BedSnapshot.snapshot_at
+    first = session.scalar(select(func.min(column)))
+    return local_date(first) if first else None
+
+
+def _mask_before_data(
+    values: Iterable[float | None], week_ends: Sequence[date], first: date | None, *, whole: bool
+) -> WeeklyValues:
+    """None for weeks before the feed's first data (``whole``: the whole week must be covered)."""
+    out: WeeklyValues = []
+    for value, sunday in zip(values, week_ends, strict=True):
+        covered_from = sunday - timedelta(days=6) if whole else sunday
+        out.append(value if first is not None and covered_from >= first else None)
+    return out
+
+
+def _weekly_sums(frame: pd.DataFrame, week_ends: Sequence[date]) -> pd.DataFrame:
+    """Daily rows summed into the weeks ending on ``week_ends``."""
+    sundays = [d + timedelta(days=6 - d.weekday()) for d in frame.index]
+    return frame.groupby(sundays).sum().reindex(list(week_ends), fill_value=0)
+
+
+def _weekly_days(session: Session, week_ends: Sequence[date], site: str | None) -> pd.DataFrame:
+    return _weekly_sums(
+        _day_counts(session, week_ends[0] - timedelta(days=6), week_ends[-1], site), week_ends
+    )
+
+
+def weekly_nctr_remaining(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Mean over the week's days of the NCtR patients remaining at midnight."""
+    weekly = _weekly_days(session, week_ends, site)
+    values = (weekly["nctr"] / 7).tolist()
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def weekly_delayed_days(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Delayed days in the week."""
+    values = _weekly_days(session, week_ends, site)["nctr"].astype(float).tolist()
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def weekly_red_pct(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
+    """Red days as % of red and green days in the week."""
+    weekly = _weekly_days(session, week_ends, site)
+    values = [pct(r, r + g) for r, g in zip(weekly["red"], weekly["green"], strict=True)]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def _weekly_discharges(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> pd.DataFrame:
+    frame = _discharge_counts(session, week_ends[0] - timedelta(days=6), week_ends[-1], site)
+    return _weekly_sums(frame, week_ends)
+
+
+def weekly_discharges(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Discharges in the week."""
+    values = _weekly_discharges(session, week_ends, site)["discharges"].astype(float).tolist()
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def weekly_pct_within_1_day(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """% of the week's discharges within one day of the DRD in force at discharge."""
+    weekly = _weekly_discharges(session, week_ends, site)
+    values = [pct(w, n) for w, n in zip(weekly["within_1_day"], weekly["discharges"], strict=True)]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def _week_end_census(
+    session: Session, week_ends: Sequence[date], site: str | None, condition: Any, *join: Any
+) -> WeeklyValues:
+    """Patients in hospital at the end of each week's Sunday meeting ``condition``."""
+    query = select(SpellDay.day, func.count()).select_from(SpellDay)
+    for target, on in join:
+        query = query.join(target, on)
+    rows = session.execute(
+        query.where(
+            SpellDay.day.in_(week_ends), _in_site(SpellDay.site_code, site), condition
+        ).group_by(SpellDay.day)
+    )
+    found = {day: n for day, n in rows}
+    values = [float(found.get(sunday, 0)) for sunday in week_ends]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=False)
+
+
+def weekly_super_stranded(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Patients in hospital at the end of Sunday with a length of stay of 21 days or more."""
+    # LOS ≥ 21 on day D ⇔ admitted before the start of day D − 20
+    threshold = local_instant_case(SpellDay.day, week_ends, shift_days=-20)
+    return _week_end_census(
+        session,
+        week_ends,
+        site,
+        Spell.admitted_at < threshold,
+        (Spell, Spell.id == SpellDay.spell_pk),
+    )
+
+
+def weekly_waiting(pathway: int) -> Any:
+    def series(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
+        condition = and_(SpellDay.nctr.is_(True), SpellDay.pathway == pathway)
+        return _week_end_census(session, week_ends, site, condition)
+
+    series.__doc__ = f"NCtR patients on pathway {pathway} in hospital at the end of Sunday."
+    return series
+
+
+def weekly_ga_occupancy(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """G&A occupancy % at the end of each week's Sunday (each ward's latest snapshot)."""
+    instants = {day_end(sunday) - timedelta(microseconds=1): sunday for sunday in week_ends}
+    beds = latest_bed_snapshots(list(instants), site)
+    found = {
+        instants.get(instant): pct(float(occ), float(open_))
+        for instant, occ, open_ in session.execute(
+            select(
+                beds.c.instant,
+                func.sum(beds.c.beds_occupied),
+                func.sum(beds.c.core_beds_open + beds.c.escalation_beds_open),
+            )
+            .where(beds.c.bed_base == GENERAL_ACUTE)
+            .group_by(beds.c.instant)
+        )
+    }
+    values = [found.get(sunday) for sunday in week_ends]
+    return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)

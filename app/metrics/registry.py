@@ -1,0 +1,164 @@
+"""The metric registry: each measure's slug, words, unit, improvement direction, optional target
+and the function that computes its weekly series. The API, the pages and the reports take
+their numbers and words from here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.metrics import flow
+from app.metrics.errors import InvalidParameter
+from app.metrics.schemas import Direction, MetricInfo
+
+WeeklySeries = Callable[[Session, Sequence[date], str | None], list[float | None]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    slug: str
+    label: str
+    unit: str
+    direction: Direction
+    definition: str
+    weekly: WeeklySeries
+    target: float | None = None
+
+    def info(self) -> MetricInfo:
+        return MetricInfo(
+            slug=self.slug,
+            label=self.label,
+            unit=self.unit,
+            direction=self.direction,
+            definition=self.definition,
+            target=self.target,
+        )
+
+
+_METRICS = (
+    Metric(
+        slug="nctr_remaining",
+        label="Patients with no criteria to reside remaining in hospital",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital at midnight whose discharge ready date (DRD) was that day or "
+            "earlier and not cleared, averaged over the seven days of the week (the acute "
+            "discharge sitrep's 'remaining')."
+        ),
+        weekly=flow.weekly_nctr_remaining,
+    ),
+    Metric(
+        slug="delayed_days",
+        label="Delayed days (bed days lost)",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Days in the week whose end found a patient in hospital after their discharge "
+            "ready date: one bed day lost per patient per day, a late-recorded DRD counting "
+            "from the day it names, a cleared DRD stopping the count (the DTOC measure)."
+        ),
+        weekly=flow.weekly_delayed_days,
+    ),
+    Metric(
+        slug="pct_discharged_within_1_day",
+        label="Discharged within one day of being ready",
+        unit="%",
+        direction="increase",
+        definition=(
+            "Of the patients discharged in the week, the percentage discharged on the day of "
+            "the discharge ready date in force at discharge or the day after (a discharge "
+            "without a DRD counts as on the day). The High Impact Change Model's Home First aim."
+        ),
+        weekly=flow.weekly_pct_within_1_day,
+    ),
+    Metric(
+        slug="super_stranded",
+        label="Super-stranded patients (21+ days)",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital at midnight at the end of Sunday whose length of stay "
+            "(days from the admission day) is 21 or more."
+        ),
+        weekly=flow.weekly_super_stranded,
+    ),
+    Metric(
+        slug="red_pct",
+        label="Red days",
+        unit="%",
+        direction="decrease",
+        definition=(
+            "Red patient-days as a percentage of red and green ones in the week (Red2Green, "
+            "SAFER). A day without a board-round status counts as red, with the delay reason, "
+            "when the patient had no criteria to reside; otherwise it is 'not recorded' and "
+            "left out."
+        ),
+        weekly=flow.weekly_red_pct,
+    ),
+    Metric(
+        slug="ga_occupancy",
+        label="G&A bed occupancy",
+        unit="%",
+        direction="decrease",
+        definition=(
+            "General and acute beds occupied as a percentage of core and escalation beds open, "
+            "from each ward's latest bed snapshot at the end of Sunday (the week's last "
+            "midnight). The target is the planning guidance's 92%."
+        ),
+        weekly=flow.weekly_ga_occupancy,
+        target=92.0,
+    ),
+    Metric(
+        slug="p1_waiting",
+        label="Waiting for pathway 1 (home with support)",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients with no criteria to reside on discharge pathway 1 in hospital at "
+            "midnight at the end of Sunday."
+        ),
+        weekly=flow.weekly_waiting(1),
+    ),
+    Metric(
+        slug="p3_waiting",
+        label="Waiting for pathway 3 (care home)",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients with no criteria to reside on discharge pathway 3 in hospital at "
+            "midnight at the end of Sunday."
+        ),
+        weekly=flow.weekly_waiting(3),
+    ),
+    Metric(
+        slug="discharges",
+        label="Discharges",
+        unit="patients",
+        direction="neutral",
+        definition=(
+            "Patients discharged in the week (every discharge, whether or not the patient had "
+            "a discharge ready date). Neutral: more discharges are good only with as many "
+            "admissions."
+        ),
+        weekly=flow.weekly_discharges,
+    ),
+)
+
+METRICS: dict[str, Metric] = {metric.slug: metric for metric in _METRICS}
+
+
+def get_metric(slug: str) -> Metric:
+    """The metric of a slug; an unknown one is refused (422, naming ``metric``)."""
+    try:
+        return METRICS[slug]
+    except KeyError:
+        raise InvalidParameter("metric", f"unknown metric '{slug}'; one of {', '.join(METRICS)}")
+
+
+def metric_list() -> list[MetricInfo]:
+    """Every metric of the registry, in display order."""
+    return [metric.info() for metric in METRICS.values()]

@@ -1,0 +1,408 @@
+"""Response models shared by the API, the pages and the reports (the field names are a contract).
+
+Conventions: a field ending ``_pct`` is a percentage (0–100), ``share`` a fraction (0–1); a
+ratio whose denominator is zero is ``None`` (no beds open, no discharges), a count is 0.
+Dates are Europe/London days; timestamps are aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Direction = Literal["increase", "decrease", "neutral"]
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+
+class MetricInfo(BaseModel):
+    """A metric of the registry: what it is called, measured in and how it improves."""
+
+    slug: str
+    label: str
+    unit: str
+    direction: Direction
+    definition: str
+    target: float | None = None
+
+
+# --- flow: the point-in-time summary --------------------------------------------------------
+
+
+class Occupancy(BaseModel):
+    """General and acute beds from each ward's latest bed snapshot (§4.1)."""
+
+    occupied: int = 0
+    core_open: int = 0
+    escalation_open: int = 0
+    pct: float | None = Field(None, description="occupied ÷ (core + escalation open) × 100")
+
+
+class LongStays(BaseModel):
+    """Patients in hospital by length of stay in days (§4.5)."""
+
+    los_7: int = 0
+    los_14: int = 0
+    los_21: int = 0
+
+
+class PathwayWait(BaseModel):
+    """NCtR patients waiting on a pathway and the capacity to meet them (§4.7)."""
+
+    demand: int = 0
+    supply: int | None = Field(None, description="None where the level has no supply figure")
+    gap: int | None = Field(None, description="demand − supply (negative: spare capacity)")
+
+
+class P1Wait(PathwayWait):
+    hours_available_per_week: float | None = None
+
+
+class P3Wait(PathwayWait):
+    supply_by_care_type: dict[str, int] = {}
+
+
+class WaitingByPathway(BaseModel):
+    p1: P1Wait = P1Wait()
+    p2: PathwayWait = PathwayWait()
+    p3: P3Wait = P3Wait()
+
+
+class EscalationParameter(BaseModel):
+    name: str
+    label: str
+    value: float | None
+    score: int | None = Field(description="1–4; None when the value is unknown")
+    thresholds: list[float] = Field(description="the values at which scores 2, 3 and 4 start")
+
+
+class Escalation(BaseModel):
+    """An OPEL-style level from locally configured parameters (§4.8)."""
+
+    level: int
+    parameters: list[EscalationParameter]
+    driver: str | None = Field(description="the parameter that set the level; None at level 1")
+    combination: str
+    note: str
+
+
+class AreaFlow(BaseModel):
+    """The flow picture of the whole system or of one site at a moment."""
+
+    site_code: str | None
+    name: str
+    kind: str = Field(description="system, acute or community")
+    occupancy: Occupancy
+    in_hospital: int
+    nctr_in_hospital: int
+    long_stays: LongStays
+    delay_bands: dict[str, int] = Field(description="NCtR patients in hospital by days since DRD")
+    waiting_by_pathway: WaitingByPathway
+    escalation: Escalation
+
+
+class FlowSummary(BaseModel):
+    at: datetime
+    site: str | None
+    total: AreaFlow = Field(description="the whole system, or the one site asked for")
+    sites: list[AreaFlow]
+    as_of: dict[str, datetime | None] = Field(description="newest data of each feed used")
+
+
+# --- flow: over a period --------------------------------------------------------------------
+
+
+class NctrDay(BaseModel):
+    """The acute discharge sitrep for one day (§4.2a)."""
+
+    date: date
+    nctr: int
+    discharged: int
+    discharged_by_1700: int
+    discharged_after_1700: int
+    remaining: int
+
+
+class DelayedDaysGroup(BaseModel):
+    key: str | None
+    label: str
+    delayed_days: int
+    share: float | None
+
+
+class DelayedDays(BaseModel):
+    """Delayed days (bed days lost, §4.3) in a period, optionally by one attribute."""
+
+    start: date
+    end: date
+    site: str | None
+    group_by: str | None
+    total: int
+    groups: list[DelayedDaysGroup]
+
+
+class DelayBand(BaseModel):
+    band: str
+    count: int
+    share: float | None
+    bed_days: int
+
+
+class DischargeDelays(BaseModel):
+    """Time from DRD to discharge of the patients discharged in a period (§4.4)."""
+
+    start: date
+    end: date
+    site: str | None
+    discharges: int
+    bands: list[DelayBand]
+    bed_days_lost: int
+    mean_delay_incl_zero: float | None
+    mean_delay_excl_zero: float | None
+    pct_same_day: float | None
+    pct_within_1_day: float | None
+
+
+class Red2GreenCounts(BaseModel):
+    red: int = 0
+    green: int = 0
+    not_recorded: int = 0
+    red_pct: float | None = Field(None, description="red ÷ (red + green) × 100")
+
+
+class Red2GreenGroup(Red2GreenCounts):
+    key: str | None
+    label: str
+
+
+class Red2Green(BaseModel):
+    """Red and green patient-days in a period (§4.6)."""
+
+    start: date
+    end: date
+    site: str | None
+    group_by: str
+    totals: Red2GreenCounts
+    groups: list[Red2GreenGroup]
+
+
+class FlowBreakdownRow(Red2GreenCounts):
+    """One site or ward: occupancy and NCtR now, delayed days and Red2Green over a period."""
+
+    site_code: str
+    ward_code: str | None
+    name: str
+    kind: str = Field(description="site kind (acute, community) or ward bed base")
+    occupancy: Occupancy
+    nctr_in_hospital: int
+    delayed_days: int
+
+
+class FlowBreakdown(BaseModel):
+    at: datetime
+    start: date
+    end: date
+    site: str | None
+    rows: list[FlowBreakdownRow]
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+class CareHomeTotals(BaseModel):
+    homes: int = 0
+    homes_accepting_admissions: int = 0
+    max_capacity: int = 0
+    occupied: int = 0
+    vacant_reserved: int = 0
+    vacant_accepting_admissions: int = 0
+    beds_available: int = Field(
+        0, description="vacancies accepting admissions in homes accepting admissions"
+    )
+
+
+class CareHomeGroup(CareHomeTotals):
+    key: str
+    label: str
+
+
+class CareHomeRow(BaseModel):
+    cqc_location_id: str
+    home_name: str
+    local_authority_code: str
+    care_type: str
+    snapshot_at: datetime
+    max_capacity: int
+    occupied: int
+    vacant_reserved: int
+    vacant_accepting_admissions: int
+    accepting_admissions: bool
+
+
+class CareHomeCapacity(BaseModel):
+    at: datetime
+    local_authority: str | None
+    as_of: datetime | None
+    totals: CareHomeTotals
+    by_care_type: list[CareHomeGroup]
+    by_council: list[CareHomeGroup]
+    homes: list[CareHomeRow]
+
+
+class DomiciliaryTotals(BaseModel):
+    providers: int = 0
+    hours_available_per_week: float = 0.0
+    packages_startable_next_7_days: int = 0
+
+
+class DomiciliaryGroup(DomiciliaryTotals):
+    key: str
+    label: str
+
+
+class DomiciliaryRow(BaseModel):
+    provider_id: str
+    provider_name: str
+    local_authority_code: str
+    zone: str
+    snapshot_at: datetime
+    hours_available_per_week: float
+    packages_startable_next_7_days: int
+
+
+class DomiciliaryCapacity(BaseModel):
+    at: datetime
+    local_authority: str | None
+    as_of: datetime | None
+    totals: DomiciliaryTotals
+    by_council: list[DomiciliaryGroup]
+    providers: list[DomiciliaryRow]
+
+
+class CouncilWaiting(WaitingByPathway):
+    local_authority_code: str | None
+    name: str
+
+
+class CapacityGaps(BaseModel):
+    """Waiting by pathway against the capacity to meet it, by council (§4.7)."""
+
+    at: datetime
+    as_of: dict[str, datetime | None]
+    system: WaitingByPathway
+    councils: list[CouncilWaiting]
+
+
+# --- patients -------------------------------------------------------------------------------
+
+
+class ReasonRef(BaseModel):
+    code: str
+    label: str
+
+
+class DelayedPatient(BaseModel):
+    spell_id: str
+    local_patient_id: str
+    site: str
+    ward: str
+    ward_name: str
+    age: int
+    admitted_at: datetime
+    length_of_stay: int
+    expected_discharge_date: date | None
+    discharge_ready_date: date
+    days_beyond_drd: int
+    pathway: int | None
+    delay_reason: ReasonRef | None
+    agency: str | None
+    local_authority: str | None
+    local_authority_name: str | None
+    red_days: int = Field(description="red days of the spell so far (§4.6)")
+
+
+class DelayedPatients(BaseModel):
+    at: datetime
+    as_of: datetime | None
+    count: int
+    patients: list[DelayedPatient]
+
+
+class JourneyEvent(BaseModel):
+    at: datetime
+    date: date
+    type: str
+    old_value: str | None = None
+    new_value: str | None = None
+    label: str
+    detail: str | None = None
+
+
+class JourneySpell(BaseModel):
+    spell_id: str
+    local_patient_id: str
+    site: str
+    ward: str
+    age: int
+    admission_method: str
+    admitted_at: datetime
+    expected_discharge_date: date | None
+    discharge_ready_date: date | None
+    pathway: int | None
+    delay_reason: ReasonRef | None
+    local_authority: str | None
+    discharged_at: datetime | None
+    discharge_date: date | None
+    discharge_destination: str | None
+    discharge_inferred: bool
+    drd_at_discharge: date | None
+    red_days: int
+    green_days: int
+    delayed_days: int
+
+
+class Journey(BaseModel):
+    spell: JourneySpell
+    events: list[JourneyEvent]
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+class TrendPoint(BaseModel):
+    week_start: date
+    week_ending: date
+    value: float | None
+    mean: float | None
+    lower_limit: float | None
+    upper_limit: float | None
+    lower_near: float | None
+    upper_near: float | None
+    outside_limits: bool
+    run: bool
+    trend: bool
+    two_of_three: bool
+    special_cause: bool
+    point_type: Literal["improvement", "concern", "neutral", "common"]
+    side: Literal["high", "low"] | None
+
+
+class WeeklyTrend(BaseModel):
+    """A weekly series (weeks end on Sunday) with its XmR chart (§4.10)."""
+
+    metric: MetricInfo
+    site: str | None
+    weeks: int
+    end: date = Field(description="the Sunday ending the latest week")
+    mean: float | None
+    lower_limit: float | None
+    upper_limit: float | None
+    lower_near: float | None
+    upper_near: float | None
+    provisional: bool = Field(description="limits from fewer than 12 points")
+    variation_icon: str
+    assurance_icon: str
+    points: list[TrendPoint]

@@ -1,0 +1,74 @@
+"""Weekly trends of the registry's metrics as Making Data Count XmR charts (DESIGN.md §4.10)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.metrics import spc
+from app.metrics.errors import InvalidParameter
+from app.metrics.queries import require_site
+from app.metrics.registry import get_metric
+from app.metrics.schemas import TrendPoint, WeeklyTrend
+from app.metrics.timebase import MAX_RANGE_DAYS, week_ends, yesterday
+
+MAX_WEEKS = MAX_RANGE_DAYS // 7
+
+
+def weekly(
+    session: Session,
+    *,
+    metric: str,
+    weeks: int = 26,
+    site: str | None = None,
+    end: date | None = None,
+) -> WeeklyTrend:
+    """``weeks`` weekly points of a metric up to the week ending on the Sunday on or before
+    ``end`` (default: the last complete week), with its XmR chart."""
+    definition = get_metric(metric)
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidParameter("weeks", f"must be between 1 and {MAX_WEEKS}")
+    site_row = require_site(session, site)
+    code = site_row.site_code if site_row else None
+    sundays = week_ends(weeks, end or yesterday())
+    values = definition.weekly(session, sundays, code)
+    chart = spc.xmr(
+        list(zip(sundays, values, strict=True)),
+        direction=definition.direction,
+        target=definition.target,
+    )
+    return WeeklyTrend(
+        metric=definition.info(),
+        site=code,
+        weeks=weeks,
+        end=sundays[-1],
+        mean=chart.mean,
+        lower_limit=chart.lower_limit,
+        upper_limit=chart.upper_limit,
+        lower_near=chart.lower_near,
+        upper_near=chart.upper_near,
+        provisional=chart.provisional,
+        variation_icon=chart.variation_icon,
+        assurance_icon=chart.assurance_icon,
+        points=[
+            TrendPoint(
+                week_start=point.x - timedelta(days=6),
+                week_ending=point.x,
+                value=point.value,
+                mean=point.mean,
+                lower_limit=point.lower_limit,
+                upper_limit=point.upper_limit,
+                lower_near=point.lower_near,
+                upper_near=point.upper_near,
+                outside_limits=point.outside_limits,
+                run=point.run,
+                trend=point.trend,
+                two_of_three=point.two_of_three,
+                special_cause=point.special_cause,
+                point_type=point.point_type,
+                side=point.side,
+            )
+            for point in chart.points
+        ],
+    )

@@ -1,0 +1,49 @@
+"""docs/feeds.md lists every rejection reason, every contract column and every catalogue code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ingest.contracts import FEED_SPECS, ValidationContext, validate_row
+from ingest.reasons import REASONS
+from ingest.reference import reason_catalogue
+
+DOC = (Path(__file__).resolve().parent.parent / "docs" / "feeds.md").read_text(encoding="utf-8")
+
+
+def test_every_reason_is_documented_with_what_to_do() -> None:
+    for reason in REASONS.values():
+        assert f"| `{reason.code}` |" in DOC, reason.code
+        assert reason.what_to_do in DOC, reason.code
+
+
+def test_every_contract_column_and_catalogue_code_is_documented() -> None:
+    for feed, specs in FEED_SPECS.items():
+        assert f"### {feed}" in DOC
+        for column in specs:
+            assert f"| `{column.name}` | {column.type} |" in DOC, (feed, column.name)
+    for code in reason_catalogue():
+        assert f"| `{code}` |" in DOC, code
+
+
+def test_the_csv_examples_in_the_doc_are_valid() -> None:
+    context = ValidationContext.from_settings()
+    blocks = DOC.split("```csv\n")[1:]
+    assert len(blocks) == 4
+    for block in blocks:
+        rows = list(csv.DictReader(io.StringIO(block.split("```")[0])))
+        feed = next(
+            f for f, specs in FEED_SPECS.items() if list(rows[0]) == [c.name for c in specs]
+        )
+        for row in rows:
+            outcome = validate_row(feed, row, context)
+            assert outcome.rejections == [], (feed, outcome.rejections)
+
+
+def test_the_generated_tables_in_the_doc_are_current() -> None:
+    """Regenerate with: python -m ingest.reasons docs/feeds.md"""
+    from ingest.reasons import render_doc
+
+    assert render_doc(DOC) == DOC
