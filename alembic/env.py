@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any
 
-from alembic import context
 from sqlalchemy import Connection
 
 import models
+from alembic import context
 from app.config import get_settings
 from app.db import make_engine
 
@@ -22,6 +23,23 @@ def _url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
 
+def _include_object(
+    obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any
+) -> bool:
+    """With ``-x revision=0001`` autogenerate sees only the tables of that migration.
+
+    A table created by a later migration says so in ``info={"revision": ...}``; the script that
+    regenerates the initial migration passes ``-x revision=0001`` to leave those tables out.
+    """
+    only = context.get_x_argument(as_dictionary=True).get("revision")
+    if only is None:
+        return True
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    if table is None:
+        return True
+    return bool(table.info.get("revision", "0001") == only)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -29,6 +47,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_object=_include_object,
     )
 
 

@@ -26,6 +26,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MB page cache for census loads
             cursor.close()
 
         return engine

@@ -277,6 +277,7 @@ class _Load:
             self.sink.notice(None, f"columns read with the '{binding.layout.name}' layout")
         patients = self.feed == "patients"
         valid_patients: list[tuple[int, Any]] = []
+        rejected_spells: set[str] = set()
         rows = self._rows(table, binding)
         for line, record, raw in rows:
             if max(len(self.pending), len(self.quarantine), len(self.sink.items)) >= CHUNK_ROWS:
@@ -284,6 +285,9 @@ class _Load:
             outcome = validate_row(self.feed, record, context)
             if outcome.row is None:
                 self._quarantine_problems(line, outcome.rejections, raw)
+                if patients and record.get("spell_id"):
+                    # a rejected census row still says the patient is there: no inferred discharge
+                    rejected_spells.add(str(record["spell_id"]).strip())
                 continue
             if not self._first_of_key(line, outcome.row, record, raw):
                 continue
@@ -309,7 +313,7 @@ class _Load:
             self.sink.warning(None, reason_message("no_rows"))
         self._flush(session)
         if patients:
-            self._apply_patients(session, valid_patients)
+            self._apply_patients(session, valid_patients, rejected_spells)
 
     def _bind(self, table: CsvTable | JsonTable) -> HeaderBinding | None:
         if isinstance(table, JsonTable) and not table.header:
@@ -413,10 +417,14 @@ class _Load:
                 self.notice_lines.append(f"{n.kind}: {where}{n.message}")
         self.sink.items.clear()
 
-    def _apply_patients(self, session: Session, rows: list[tuple[int, Any]]) -> None:
-        from ingest.patients import apply_patient_batch  # the patients engineer's module
+    def _apply_patients(
+        self, session: Session, rows: list[tuple[int, Any]], rejected_spells: set[str]
+    ) -> None:
+        from ingest.patients import apply_patient_batch
 
-        result = apply_patient_batch(session, self.run_id, rows, self.sink)
+        result = apply_patient_batch(
+            session, self.run_id, rows, self.sink, quarantined_spell_ids=rejected_spells
+        )
         quarantined = list(result.quarantined)
         for line, column, value, reason in quarantined:
             self._add_quarantine(line, column, value, reason, None)

@@ -41,4 +41,4 @@ def is_synthetic(value: str) -> bool:
 
 def pseudonymise(value: str, key: str) -> str:
     """A keyed pseudonym (HMAC-SHA256, hex) of an NHS number; the key stays out of the store."""
-    return hmac.new(key.encode(), normalise(value).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode(), normalise(value).encode(), hashlib.sha256).hex()

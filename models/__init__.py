@@ -13,9 +13,12 @@ from models.ingest import (
 )
 from models.patients import Spell, SpellDay, SpellEvent, SpellState
 from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
+from models.security import ApiToken, AuditEvent, User, UserSession
 
 __all__ = [
     "FEEDS",
+    "ApiToken",
+    "AuditEvent",
     "Base",
     "BedSnapshot",
     "CareHome",
@@ -36,5 +39,7 @@ __all__ = [
     "SpellEvent",
     "SpellState",
     "UTCDateTime",
+    "User",
+    "UserSession",
     "Ward",
 ]

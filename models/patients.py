@@ -1,6 +1,6 @@
 """Patient spells, the history of every change, and one row per spell per day.
 
-How the three tables relate (the loader in ``ingest/`` keeps them in step):
+How the tables relate (``ingest/patients.py`` keeps them in step):
 
 * ``spells`` — one row per hospital stay (natural key ``spell_id``), holding the state seen in
   the latest census and the discharge once known.
@@ -14,6 +14,16 @@ How the three tables relate (the loader in ``ingest/`` keeps them in step):
   pathway, council and the Red2Green status. Delayed days (§4.3) and Red2Green (§4.6) are
   counts over this table. The row for the day of the latest census is provisional until that
   day ends (it assumes the patient is still in at midnight).
+* ``spell_day_statuses`` — Red2Green statuses recorded for days that have no ``spell_days``
+  row (the day was not, or is no longer, a bed day: e.g. the discharge day), kept so they
+  come back if the day becomes a bed day again (a discharge withdrawn). The status of a bed
+  day lives on its ``spell_days`` row. Not for reporting.
+* ``patient_censuses`` — one row per census of a site (a ``snapshot_at`` with inpatient rows
+  for that site): "the previous census of a site" of DESIGN.md §3, and when each site's
+  patient data is as of.
+
+The rules that fill these tables are written out in ``ingest/patients.py`` and
+``ingest/spell_days.py``.
 """
 
 from __future__ import annotations
@@ -58,7 +68,9 @@ class Spell(Base):
     discharge_date: Mapped[date | None]  # Europe/London date of discharged_at
     discharge_destination: Mapped[str | None] = mapped_column(String(24))
     discharge_inferred: Mapped[bool] = mapped_column(Boolean, default=False)
-    drd_at_discharge: Mapped[date | None]  # start of the final NCtR period (§4.4)
+    # in force at the discharge: the DRD (start of the final NCtR period, §4.4) and reason are
+    # NULL when the patient was not NCtR then; the pathway is kept either way
+    drd_at_discharge: Mapped[date | None]
     pathway_at_discharge: Mapped[int | None]
     delay_reason_at_discharge: Mapped[str | None] = mapped_column(String(32))
 
@@ -92,7 +104,8 @@ class SpellEvent(Base):
     spell_pk: Mapped[int] = mapped_column(ForeignKey("spells.id", ondelete="CASCADE"))
     event_at: Mapped[datetime]
     # admitted | edd_set | drd_set | drd_cleared | reason_changed | pathway_changed |
-    # agency_changed | ward_changed | council_changed | discharged | discharge_inferred
+    # agency_changed | ward_changed | council_changed | discharged | discharge_inferred |
+    # discharge_withdrawn (an inferred discharge undone: the spell was in a later census)
     event_type: Mapped[str] = mapped_column(String(24))
     old_value: Mapped[str | None] = mapped_column(String(64))
     new_value: Mapped[str | None] = mapped_column(String(64))
@@ -118,12 +131,40 @@ class SpellDay(Base):
     ward_code: Mapped[str] = mapped_column(String(32))
     local_authority_code: Mapped[str | None] = mapped_column(String(9))
     nctr: Mapped[bool] = mapped_column(Boolean)  # in an NCtR period at the end of the day
+    # the DRD, reason and agency of the delay: NULL on days that are not NCtR
     discharge_ready_date: Mapped[date | None]  # start of the NCtR period in force
-    pathway: Mapped[int | None]
+    pathway: Mapped[int | None]  # on days not NCtR: the planned pathway of the latest census
     delay_reason_code: Mapped[str | None] = mapped_column(String(32))
     delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
     # Red2Green: what the board round recorded for the day, and the status counted (§4.6)
     day_status_recorded: Mapped[str | None] = mapped_column(String(8))
     red_reason_recorded: Mapped[str | None] = mapped_column(String(32))
+    day_status_recorded_at: Mapped[datetime | None]  # the census that sent it (latest wins)
     r2g_status: Mapped[str] = mapped_column(String(12))
     r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class SpellDayStatus(Base):
+    """A Red2Green status recorded for a day that is not a bed day (kept in case it becomes one)."""
+
+    __tablename__ = "spell_day_statuses"
+    __table_args__ = (CheckConstraint("day_status IN ('red','green')", name="day_status"),)
+
+    spell_pk: Mapped[int] = mapped_column(
+        ForeignKey("spells.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    day_status: Mapped[str] = mapped_column(String(8))
+    red_reason_code: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime]  # snapshot_at of the census that recorded it
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
+
+
+class PatientCensus(Base):
+    """One census of one site: a ``snapshot_at`` at which the feed listed its inpatients."""
+
+    __tablename__ = "patient_censuses"
+
+    site_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    snapshot_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)

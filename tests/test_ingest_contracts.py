@@ -20,8 +20,8 @@ from ingest.contracts import (
 
 NOW = datetime(2025, 7, 15, 12, 0, tzinfo=UTC)  # 13:00 British Summer Time
 CTX = ValidationContext.from_settings(Settings(), now=NOW)
-VALID_NHS = "943 476 5919"  # check digit 9 is right
-BAD_CHECK_DIGIT = "943 476 5918"
+VALID_NHS = "999 000 0018"  # check digit 8 is right
+BAD_CHECK_DIGIT = "999 000 0017"
 
 
 def patient(**changes: Any) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def test_a_valid_patient_row_is_parsed_and_normalised() -> None:
     outcome = validate_row(
         "patients",
         patient(
-            nhs_number=" 943-476-5919 ",
+            nhs_number=" 999-000-0018 ",
             admission_method="Emergency",
             discharge_ready_date="2025-07-14",
             delay_reason_code="p1_homecare",
@@ -91,7 +91,7 @@ def test_a_valid_patient_row_is_parsed_and_normalised() -> None:
     )
     row = outcome.row
     assert isinstance(row, PatientRow) and outcome.rejections == []
-    assert row.nhs_number == "9434765919"  # normalised, for pseudonymise()
+    assert row.nhs_number == "9990000018"  # normalised, for pseudonymise()
     assert row.snapshot_at == datetime(2025, 7, 15, 7, 0, tzinfo=UTC)  # 08:00 BST
     assert row.admitted_at == datetime(2025, 7, 10, 21, 30, tzinfo=UTC)
     assert (row.delay_reason_code, row.red_reason_code) == ("P1_HOMECARE", "DII")
@@ -117,9 +117,9 @@ def test_an_explicit_agency_is_kept_and_dtoc_codes_are_catalogue_codes() -> None
 def test_an_nhs_number_failing_its_check_digit_is_rejected_and_masked() -> None:
     [(code, column, message)] = reasons("patients", patient(nhs_number=BAD_CHECK_DIGIT))
     assert (code, column) == ("bad_nhs_number", "nhs_number")
-    assert message.startswith("nhs_number: '943 *** ****' is not a valid NHS number")
+    assert message.startswith("nhs_number: '999 *** ****' is not a valid NHS number")
     assert "4765918" not in message and "476 5918" not in message
-    assert mask_nhs_number("9434765918") == "943 *** ****"
+    assert mask_nhs_number("9990000017") == "999 *** ****"
     # an empty NHS number is allowed (not every patient has one)
     assert validate_row("patients", patient(nhs_number=""), CTX).row is not None
 

