@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -64,7 +64,8 @@ def sample_generate(
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 120,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
     end: Annotated[
-        Optional[datetime], typer.Option(help="End of the history (UTC); default now.")  # noqa: UP045
+        Optional[datetime],  # noqa: UP045
+        typer.Option(help="End of the history; no offset = Europe/London. Default: now."),
     ] = None,
 ) -> None:
     """Generate a synthetic health and care system as feed files."""
@@ -72,8 +73,6 @@ def sample_generate(
 
     if scale not in ("ics", "england"):
         raise typer.BadParameter("scale must be 'ics' or 'england'", param_hint="--scale")
-    if end is not None and end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
     config = GeneratorConfig(seed=seed, scale=scale, days=days, end=end)  # type: ignore[arg-type]
     with _progress() as progress:
         task = progress.add_task("generating", total=None)
