@@ -64,7 +64,16 @@ def prepare_demo(
     sample_dir = settings.demo_dir / "sample"
     shutil.rmtree(sample_dir, ignore_errors=True)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    config = GeneratorConfig(seed=42, scale="ics", days=days, end=end)
+    # The history is loaded with two censuses a day and 4-hourly bed state so that a fresh
+    # machine is serving within a few minutes; the live simulator then delivers every minute.
+    config = GeneratorConfig(
+        seed=42,
+        scale="ics",
+        days=days,
+        end=end,
+        census_times=("08:00", "20:00"),
+        bed_interval_minutes=240,
+    )
     progress = Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
