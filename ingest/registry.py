@@ -127,7 +127,8 @@ def ensure_wards(
             notices.notice(None, f"ward {site_code}/{ward_code} updated: {said}")
     if new_rows:
         session.execute(insert(table_of(Ward)), new_rows)
-        existing = _wards_of_sites(session, sorted({r["site_code"] for r in new_rows}))
+        # add the new wards to what is known (a census may name known wards at other sites)
+        existing.update(_wards_of_sites(session, sorted({r["site_code"] for r in new_rows})))
     return {key: existing[key][0] for key in keys}
 
 

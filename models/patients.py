@@ -118,7 +118,8 @@ class SpellDay(Base):
 
     __tablename__ = "spell_days"
     __table_args__ = (
-        Index("ix_spell_days_day_site", "day", "site_code"),
+        # covering index: delayed days, daily NCtR and Red2Green counts read only the index
+        Index("ix_spell_days_day_site", "day", "site_code", "nctr", "r2g_status"),
         Index("ix_spell_days_site_ward_day", "site_code", "ward_code", "day"),
         CheckConstraint("r2g_status IN ('red','green','not_recorded')", name="r2g_status"),
     )

@@ -113,3 +113,19 @@ def test_care_homes_providers_and_councils(session: Session) -> None:
     ]
     assert session.scalars(select(CareHome.home_name)).one() == "Oak Lodge Nursing"
     assert session.scalars(select(HomeCareProvider.provider_name)).one() == "Caring Hands Ltd"
+
+
+def test_new_ward_at_one_site_and_known_ward_at_another(session: Session) -> None:
+    """Regression: registering a ward at site B must not forget the known wards of site A."""
+    sink = NoticeSink()
+    ensure_sites(session, ["RXA01", "RXB01"], 1, sink)
+    first = ensure_wards(session, [("RXA01", "A1", "Ward A1", "general_acute")], 1, sink)
+    both = ensure_wards(
+        session,
+        [("RXA01", "A1", None, None), ("RXB01", "B1", None, None)],
+        1,
+        sink,
+    )
+    assert both[("RXA01", "A1")] == first[("RXA01", "A1")]
+    assert ("RXB01", "B1") in both
+    assert session.scalar(select(Ward.ward_name).where(Ward.ward_code == "B1")) == "B1"

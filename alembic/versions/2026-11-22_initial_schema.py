@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:45:02.925713
+Create Date: 2026-11-22 12:01:02.129049
 
 """
 from typing import Sequence, Union
@@ -288,7 +288,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('spell_pk', 'day', name=op.f('pk_spell_days'))
     )
     with op.batch_alter_table('spell_days', schema=None) as batch_op:
-        batch_op.create_index('ix_spell_days_day_site', ['day', 'site_code'], unique=False)
+        batch_op.create_index('ix_spell_days_day_site', ['day', 'site_code', 'nctr', 'r2g_status'], unique=False)
         batch_op.create_index('ix_spell_days_site_ward_day', ['site_code', 'ward_code', 'day'], unique=False)
 
     op.create_table('spell_events',

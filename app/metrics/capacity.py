@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from app.metrics.freshness import as_of as feed_as_of
-from app.metrics.queries import COMMUNITY, council_names, inpatients, latest_bed_snapshots
+from app.metrics.queries import (
+    COMMUNITY,
+    council_names,
+    fenced,
+    inpatients,
+    latest_bed_snapshots,
+)
 from app.metrics.schemas import (
     CapacityGaps,
     CareHomeCapacity,
@@ -51,12 +57,12 @@ def _latest_care_homes(
     """Each home's latest snapshot of each care type at or before ``at``.
 
     One index seek per home and care type on the (cqc_location_id, care_type, snapshot_at)
-    unique index.
+    unique index, then one primary-key read per snapshot.
     """
     care_types = union_all(
         *(select(literal(care_type).label("care_type")) for care_type in CARE_TYPES)
     ).cte("care_types")
-    latest = (
+    latest_id = (
         select(CareHomeSnapshot.id)
         .where(
             CareHomeSnapshot.cqc_location_id == CareHome.cqc_location_id,
@@ -68,11 +74,16 @@ def _latest_care_homes(
         .correlate(CareHome, care_types)
         .scalar_subquery()
     )
-    query = (
-        select(CareHome.home_name, CareHomeSnapshot)
+    homes = (
+        select(CareHome.home_name, latest_id.label("snapshot_id"))
         .select_from(CareHome)
         .join(care_types, true())
-        .join(CareHomeSnapshot, CareHomeSnapshot.id == latest)
+    )
+    latest = fenced(homes, "latest_homes")
+    query = (
+        select(latest.c.home_name, CareHomeSnapshot)
+        .select_from(latest)
+        .join(CareHomeSnapshot, CareHomeSnapshot.id == latest.c.snapshot_id)
     )
     if local_authority is not None:
         query = query.where(CareHomeSnapshot.local_authority_code == local_authority)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -57,15 +57,12 @@ from app.metrics.timebase import (
     DISCHARGE_CUTOFF,
     band_of,
     check_range,
-    day_end,
     days,
     days_between,
-    local_date,
     local_instant_case,
     resolve_at,
 )
-from models import BedSnapshot, DelayReason, Site, Spell, SpellDay, Ward
-from models.patients import PatientCensus
+from models import DelayReason, Site, Spell, SpellDay, Ward
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -99,7 +96,7 @@ def _occupancy(occupied: int, core: int, escalation_open: int) -> Occupancy:
     )
 
 
-def _in_site(column: Any, site: str | None) -> ColumnElement[bool]:
+def in_site(column: Any, site: str | None) -> ColumnElement[bool]:
     """SQL: ``column`` is the site, or no condition for the whole system."""
     return column == site if site is not None else true()
 
@@ -257,7 +254,7 @@ def summary(
 # --- the acute discharge sitrep, day by day -------------------------------------------------
 
 
-def _day_counts(session: Session, start: date, end: date, site: str | None) -> pd.DataFrame:
+def day_counts(session: Session, start: date, end: date, site: str | None) -> pd.DataFrame:
     """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
     patient NCtR (``nctr``), and red, green and not-recorded days."""
     rows = session.execute(
@@ -268,7 +265,7 @@ def _day_counts(session: Session, start: date, end: date, site: str | None) -> p
             func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
             func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
         )
-        .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, site))
+        .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, site))
         .group_by(SpellDay.day)
     ).all()
     frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
@@ -285,7 +282,7 @@ def _delay_at_discharge() -> Any:
     )
 
 
-def _discharge_counts(
+def discharge_counts(
     session: Session, start: date, end: date, site: str | None, *, split_1700: bool = False
 ) -> pd.DataFrame:
     """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
@@ -304,7 +301,7 @@ def _discharge_counts(
         columns.append(func.sum(case((and_(nctr, Spell.discharged_at < cutoff), 1), else_=0)))
     rows = session.execute(
         select(*columns)
-        .where(Spell.discharge_date.between(start, end), _in_site(Spell.site_code, site))
+        .where(Spell.discharge_date.between(start, end), in_site(Spell.site_code, site))
         .group_by(Spell.discharge_date)
     ).all()
     names = ["day", "discharges", "nctr_discharged", "within_1_day"]
@@ -319,8 +316,8 @@ def nctr_daily(
     """Per day: NCtR patients discharged (by/after 17:00) and remaining at midnight (§4.2a)."""
     check_range(start, end)
     code = _site_code(session, site)
-    remaining = _day_counts(session, start, end, code)["nctr"].tolist()
-    discharged = _discharge_counts(session, start, end, code, split_1700=True)
+    remaining = day_counts(session, start, end, code)["nctr"].tolist()
+    discharged = discharge_counts(session, start, end, code, split_1700=True)
     return [
         NctrDay(
             date=day,
@@ -405,7 +402,7 @@ def delayed_days(
     where = (
         SpellDay.nctr.is_(True),
         SpellDay.day.between(start, end),
-        _in_site(SpellDay.site_code, code),
+        in_site(SpellDay.site_code, code),
     )
     if group_by is None:
         total = int(session.scalar(select(func.count()).select_from(SpellDay).where(*where)) or 0)
@@ -442,7 +439,7 @@ def discharge_delays(
     counts: dict[str, tuple[int, int]] = {}
     for band_name, n, bed_days in session.execute(
         select(band, func.count(), func.sum(delay))
-        .where(Spell.discharge_date.between(start, end), _in_site(Spell.site_code, code))
+        .where(Spell.discharge_date.between(start, end), in_site(Spell.site_code, code))
         .group_by(band)
     ):
         counts[band_name] = (int(n), int(bed_days or 0))
@@ -500,7 +497,7 @@ def red2green(
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for *values, status, n in session.execute(
         select(*keys, SpellDay.r2g_status, func.count())
-        .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, code))
+        .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, code))
         .group_by(*keys, SpellDay.r2g_status)
     ):
         counts[_group_key(values)][status] += int(n)
@@ -582,7 +579,7 @@ def _breakdown(
                 func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
                 func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
             )
-            .where(SpellDay.day.between(start, end), _in_site(SpellDay.site_code, code))
+            .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, code))
             .group_by(*day_columns)
         )
     }
@@ -634,150 +631,3 @@ def by_ward(
     site_row = require_site(session, site)
     rows = _breakdown(session, level="ward", site=site_row, start=start, end=end, at=at)
     return FlowBreakdown(at=at, start=start, end=end, site=site, rows=rows)
-
-
-# --- weekly series (the registry's functions; weeks end on Sunday) ---------------------------
-
-WeeklyValues = list[float | None]
-
-
-def _first_day(session: Session, feed: Literal["patients", "beds"]) -> date | None:
-    """The day of a feed's first data (first census, first bed snapshot): weeks before it
-    have no value, rather than a misleading zero."""
-    column = PatientCensus.snapshot_at if feed == "patients" else BedSnapshot.snapshot_at
-    first = session.scalar(select(func.min(column)))
-    return local_date(first) if first else None
-
-
-def _mask_before_data(
-    values: Iterable[float | None], week_ends: Sequence[date], first: date | None, *, whole: bool
-) -> WeeklyValues:
-    """None for weeks before the feed's first data (``whole``: the whole week must be covered)."""
-    out: WeeklyValues = []
-    for value, sunday in zip(values, week_ends, strict=True):
-        covered_from = sunday - timedelta(days=6) if whole else sunday
-        out.append(value if first is not None and covered_from >= first else None)
-    return out
-
-
-def _weekly_sums(frame: pd.DataFrame, week_ends: Sequence[date]) -> pd.DataFrame:
-    """Daily rows summed into the weeks ending on ``week_ends``."""
-    sundays = [d + timedelta(days=6 - d.weekday()) for d in frame.index]
-    return frame.groupby(sundays).sum().reindex(list(week_ends), fill_value=0)
-
-
-def _weekly_days(session: Session, week_ends: Sequence[date], site: str | None) -> pd.DataFrame:
-    return _weekly_sums(
-        _day_counts(session, week_ends[0] - timedelta(days=6), week_ends[-1], site), week_ends
-    )
-
-
-def weekly_nctr_remaining(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """Mean over the week's days of the NCtR patients remaining at midnight."""
-    weekly = _weekly_days(session, week_ends, site)
-    values = (weekly["nctr"] / 7).tolist()
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
-
-
-def weekly_delayed_days(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """Delayed days in the week."""
-    values = _weekly_days(session, week_ends, site)["nctr"].astype(float).tolist()
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
-
-
-def weekly_red_pct(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
-    """Red days as % of red and green days in the week."""
-    weekly = _weekly_days(session, week_ends, site)
-    values = [pct(r, r + g) for r, g in zip(weekly["red"], weekly["green"], strict=True)]
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
-
-
-def _weekly_discharges(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> pd.DataFrame:
-    frame = _discharge_counts(session, week_ends[0] - timedelta(days=6), week_ends[-1], site)
-    return _weekly_sums(frame, week_ends)
-
-
-def weekly_discharges(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """Discharges in the week."""
-    values = _weekly_discharges(session, week_ends, site)["discharges"].astype(float).tolist()
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
-
-
-def weekly_pct_within_1_day(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """% of the week's discharges within one day of the DRD in force at discharge."""
-    weekly = _weekly_discharges(session, week_ends, site)
-    values = [pct(w, n) for w, n in zip(weekly["within_1_day"], weekly["discharges"], strict=True)]
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
-
-
-def _week_end_census(
-    session: Session, week_ends: Sequence[date], site: str | None, condition: Any, *join: Any
-) -> WeeklyValues:
-    """Patients in hospital at the end of each week's Sunday meeting ``condition``."""
-    query = select(SpellDay.day, func.count()).select_from(SpellDay)
-    for target, on in join:
-        query = query.join(target, on)
-    rows = session.execute(
-        query.where(
-            SpellDay.day.in_(week_ends), _in_site(SpellDay.site_code, site), condition
-        ).group_by(SpellDay.day)
-    )
-    found = {day: n for day, n in rows}
-    values = [float(found.get(sunday, 0)) for sunday in week_ends]
-    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=False)
-
-
-def weekly_super_stranded(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """Patients in hospital at the end of Sunday with a length of stay of 21 days or more."""
-    # LOS ≥ 21 on day D ⇔ admitted before the start of day D − 20
-    threshold = local_instant_case(SpellDay.day, week_ends, shift_days=-20)
-    return _week_end_census(
-        session,
-        week_ends,
-        site,
-        Spell.admitted_at < threshold,
-        (Spell, Spell.id == SpellDay.spell_pk),
-    )
-
-
-def weekly_waiting(pathway: int) -> Any:
-    def series(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
-        condition = and_(SpellDay.nctr.is_(True), SpellDay.pathway == pathway)
-        return _week_end_census(session, week_ends, site, condition)
-
-    series.__doc__ = f"NCtR patients on pathway {pathway} in hospital at the end of Sunday."
-    return series
-
-
-def weekly_ga_occupancy(
-    session: Session, week_ends: Sequence[date], site: str | None
-) -> WeeklyValues:
-    """G&A occupancy % at the end of each week's Sunday (each ward's latest snapshot)."""
-    instants = {day_end(sunday) - timedelta(microseconds=1): sunday for sunday in week_ends}
-    beds = latest_bed_snapshots(list(instants), site)
-    found = {
-        instants.get(instant): pct(float(occ), float(open_))
-        for instant, occ, open_ in session.execute(
-            select(
-                beds.c.instant,
-                func.sum(beds.c.beds_occupied),
-                func.sum(beds.c.core_beds_open + beds.c.escalation_beds_open),
-            )
-            .where(beds.c.bed_base == GENERAL_ACUTE)
-            .group_by(beds.c.instant)
-        )
-    }
-    values = [found.get(sunday) for sunday in week_ends]
-    return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)

@@ -84,11 +84,13 @@ def feed_status(
         tuple(row[:-2]): (row[-2], row[-1])  # type: ignore[misc]
         for row in session.execute(
             select(*keys, func.max(IngestRun.snapshot_at), func.max(IngestRun.finished_at))
-            .where(IngestRun.status.in_(LOADED))
+            .where(IngestRun.status.in_(LOADED), IngestRun.started_at <= now)
             .group_by(*keys)
         )
     }
-    latest_ids = select(func.max(IngestRun.id)).where(IngestRun.status != "running")
+    latest_ids = select(func.max(IngestRun.id)).where(
+        IngestRun.status != "running", IngestRun.started_at <= now
+    )
     latest_ids = latest_ids.group_by(*keys)
     latest: dict[Key, IngestRun] = {
         (run.feed, run.source, run.source_name) if by_source else (run.feed,): run

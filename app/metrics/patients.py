@@ -71,8 +71,9 @@ def delayed(
     filters: list[tuple[Any, Any]] = [
         (ward, patients.c.ward_code),
         (pathway, patients.c.pathway),
-        (reason, patients.c.delay_reason_code),
-        (local_authority, patients.c.local_authority_code),
+        # reason and council codes are stored upper-case, as the catalogue and ONS write them
+        (reason.upper() if reason else None, patients.c.delay_reason_code),
+        (local_authority.upper() if local_authority else None, patients.c.local_authority_code),
         (agency, patients.c.delay_attributable_to),
     ]
     for value, column in filters:

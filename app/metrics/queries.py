@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Date, and_, case, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.selectable import CTE, Select, Subquery
 
 from app.metrics.errors import InvalidParameter
 from app.metrics.timebase import band_of, day_start, days_between, local_date
@@ -64,63 +64,107 @@ def ward_names(session: Session, site: str | None = None) -> dict[tuple[str, str
     return {(s, w): name for s, w, name in session.execute(query)}
 
 
+def fenced(query: Select[Any], name: str) -> CTE:
+    """``query`` as a CTE the planner must compute on its own (``AS MATERIALIZED``, PostgreSQL
+    12+ and SQLite 3.35+).
+
+    The latest-row pattern below finds, per key, the id of the latest row by a correlated
+    ``ORDER BY … LIMIT 1`` that walks an index, then joins the row by primary key. Inlined,
+    PostgreSQL turns that join into a hash join over the whole snapshot table (seconds on a
+    year of hourly bed snapshots); fenced, it is one index seek per key and one per row.
+    """
+    return query.cte(name).prefix_with("MATERIALIZED")
+
+
 def inpatients(at: datetime, site: str | None = None) -> Subquery:
     """Spells in hospital at ``at``, with the state of their latest census at or before it.
 
     In hospital: admitted at or before ``at`` and not discharged by then. ``nctr`` is true when
-    that census carried a DRD on or before the day of ``at``; ``los_from`` is the number of days
-    from the admission day to the day of ``at`` (length of stay) bucketed 0/7/14/21;
-    ``delay_band`` is the §4.4 band of the days since the DRD for NCtR patients.
+    that census carried a DRD on or before the day of ``at``; ``los_from`` is the length of
+    stay on the day of ``at`` (days from the admission day) bucketed 0/7/14/21;
+    ``days_beyond_drd`` and its §4.4 ``delay_band`` are set for NCtR patients.
+
+    A spell whose latest census is at or before ``at`` (every spell, when ``at`` is now) is in
+    the state its ``spells`` row holds; only for an earlier ``at`` is the state looked up in
+    ``spell_states``.
     """
     at_day = local_date(at)
+    current = Spell.last_census_at <= at
     latest_state = (
         select(SpellState.id)
         .where(SpellState.spell_pk == Spell.id, SpellState.observed_at <= at)
-        .order_by(SpellState.observed_at.desc(), SpellState.id.desc())
+        .order_by(SpellState.observed_at.desc())
         .limit(1)
         .correlate(Spell)
         .scalar_subquery()
     )
-    drd = SpellState.discharge_ready_date
+    state_columns = (
+        "ward_code",
+        "expected_discharge_date",
+        "discharge_ready_date",
+        "pathway",
+        "delay_reason_code",
+        "delay_attributable_to",
+        "local_authority_code",
+    )
+    candidates = select(
+        Spell.id.label("spell_pk"),
+        Spell.spell_id,
+        Spell.site_code,
+        Spell.local_patient_id,
+        Spell.age,
+        Spell.admitted_at,
+        *(getattr(Spell, column) for column in state_columns),
+        case((current, None), else_=latest_state).label("state_id"),
+        current.label("current"),
+    ).where(
+        Spell.admitted_at <= at,
+        # the discharge_date test lets the (discharge_date) index find the few candidates
+        or_(Spell.discharge_date.is_(None), Spell.discharge_date >= at_day),
+        or_(Spell.discharged_at.is_(None), Spell.discharged_at > at),
+    )
+    if site is not None:
+        candidates = candidates.where(Spell.site_code == site)
+    found = fenced(candidates, "candidates")
+
+    def in_force(column: str) -> Any:
+        return case(
+            (found.c.state_id.is_(None), found.c[column]),
+            else_=getattr(SpellState, column),
+        ).label(column)
+
+    states = (
+        select(
+            found.c.spell_pk,
+            found.c.spell_id,
+            found.c.site_code,
+            found.c.local_patient_id,
+            found.c.age,
+            found.c.admitted_at,
+            *(in_force(column) for column in state_columns),
+        )
+        .select_from(found)
+        .outerjoin(SpellState, SpellState.id == found.c.state_id)
+        # a spell first seen by a census after `at` has no state yet
+        .where(or_(found.c.current.is_(True), found.c.state_id.is_not(None)))
+        .subquery("states")
+    )
+    drd = states.c.discharge_ready_date
     nctr = and_(drd.is_not(None), drd <= at_day)
     los_from = case(
-        (Spell.admitted_at < _los_threshold(at_day, 21), 21),
-        (Spell.admitted_at < _los_threshold(at_day, 14), 14),
-        (Spell.admitted_at < _los_threshold(at_day, 7), 7),
+        (states.c.admitted_at < _los_threshold(at_day, 21), 21),
+        (states.c.admitted_at < _los_threshold(at_day, 14), 14),
+        (states.c.admitted_at < _los_threshold(at_day, 7), 7),
         else_=0,
     )
     days_beyond = days_between(literal(at_day, Date()), drd)
-    query = (
-        select(
-            Spell.id.label("spell_pk"),
-            Spell.spell_id,
-            Spell.site_code,
-            Spell.local_patient_id,
-            Spell.age,
-            Spell.admitted_at,
-            SpellState.ward_code,
-            SpellState.expected_discharge_date,
-            drd.label("discharge_ready_date"),
-            SpellState.pathway,
-            SpellState.delay_reason_code,
-            SpellState.delay_attributable_to,
-            SpellState.local_authority_code,
-            case((nctr, True), else_=False).label("nctr"),
-            los_from.label("los_from"),
-            case((nctr, days_beyond), else_=None).label("days_beyond_drd"),
-            case((nctr, band_of(days_beyond)), else_=None).label("delay_band"),
-        )
-        .join(SpellState, SpellState.id == latest_state)
-        .where(
-            Spell.admitted_at <= at,
-            # the discharge_date test lets the (discharge_date) index find the few candidates
-            or_(Spell.discharge_date.is_(None), Spell.discharge_date >= at_day),
-            or_(Spell.discharged_at.is_(None), Spell.discharged_at > at),
-        )
-    )
-    if site is not None:
-        query = query.where(Spell.site_code == site)
-    return query.subquery("inpatients")
+    return select(
+        *states.c,
+        case((nctr, True), else_=False).label("nctr"),
+        los_from.label("los_from"),
+        case((nctr, days_beyond), else_=None).label("days_beyond_drd"),
+        case((nctr, band_of(days_beyond)), else_=None).label("delay_band"),
+    ).subquery("inpatients")
 
 
 def _los_threshold(at_day: date, los: int) -> Any:
@@ -134,7 +178,7 @@ def latest_bed_snapshots(instants: Sequence[datetime], site: str | None = None) 
     points = union_all(
         *(select(literal(instant, UTCDateTime()).label("instant")) for instant in instants)
     ).cte("instants")
-    latest = (
+    latest_id = (
         select(BedSnapshot.id)
         .where(BedSnapshot.ward_id == Ward.id, BedSnapshot.snapshot_at <= points.c.instant)
         .order_by(BedSnapshot.snapshot_at.desc())
@@ -142,21 +186,32 @@ def latest_bed_snapshots(instants: Sequence[datetime], site: str | None = None) 
         .correlate(Ward, points)
         .scalar_subquery()
     )
-    query = (
+    pairs = (
         select(
             points.c.instant,
             Ward.site_code,
             Ward.ward_code,
             Ward.bed_base,
+            latest_id.label("snapshot_id"),
+        )
+        .select_from(Ward)
+        .join(points, true())
+    )
+    if site is not None:
+        pairs = pairs.where(Ward.site_code == site)
+    latest = fenced(pairs, "latest_beds")
+    return (
+        select(
+            latest.c.instant,
+            latest.c.site_code,
+            latest.c.ward_code,
+            latest.c.bed_base,
             BedSnapshot.snapshot_at,
             BedSnapshot.core_beds_open,
             BedSnapshot.escalation_beds_open,
             BedSnapshot.beds_occupied,
         )
-        .select_from(Ward)
-        .join(points, true())
-        .join(BedSnapshot, BedSnapshot.id == latest)
+        .select_from(latest)
+        .join(BedSnapshot, BedSnapshot.id == latest.c.snapshot_id)
+        .subquery("beds")
     )
-    if site is not None:
-        query = query.where(Ward.site_code == site)
-    return query.subquery("beds")

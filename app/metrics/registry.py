@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.metrics import flow
+from app.metrics import weekly as weekly_series
 from app.metrics.errors import InvalidParameter
 from app.metrics.schemas import Direction, MetricInfo
 
@@ -49,7 +49,7 @@ _METRICS = (
             "earlier and not cleared, averaged over the seven days of the week (the acute "
             "discharge sitrep's 'remaining')."
         ),
-        weekly=flow.weekly_nctr_remaining,
+        weekly=weekly_series.weekly_nctr_remaining,
     ),
     Metric(
         slug="delayed_days",
@@ -61,7 +61,7 @@ _METRICS = (
             "ready date: one bed day lost per patient per day, a late-recorded DRD counting "
             "from the day it names, a cleared DRD stopping the count (the DTOC measure)."
         ),
-        weekly=flow.weekly_delayed_days,
+        weekly=weekly_series.weekly_delayed_days,
     ),
     Metric(
         slug="pct_discharged_within_1_day",
@@ -73,7 +73,7 @@ _METRICS = (
             "the discharge ready date in force at discharge or the day after (a discharge "
             "without a DRD counts as on the day). The High Impact Change Model's Home First aim."
         ),
-        weekly=flow.weekly_pct_within_1_day,
+        weekly=weekly_series.weekly_pct_within_1_day,
     ),
     Metric(
         slug="super_stranded",
@@ -84,7 +84,7 @@ _METRICS = (
             "Patients in hospital at midnight at the end of Sunday whose length of stay "
             "(days from the admission day) is 21 or more."
         ),
-        weekly=flow.weekly_super_stranded,
+        weekly=weekly_series.weekly_super_stranded,
     ),
     Metric(
         slug="red_pct",
@@ -97,7 +97,7 @@ _METRICS = (
             "when the patient had no criteria to reside; otherwise it is 'not recorded' and "
             "left out."
         ),
-        weekly=flow.weekly_red_pct,
+        weekly=weekly_series.weekly_red_pct,
     ),
     Metric(
         slug="ga_occupancy",
@@ -109,7 +109,7 @@ _METRICS = (
             "from each ward's latest bed snapshot at the end of Sunday (the week's last "
             "midnight). The target is the planning guidance's 92%."
         ),
-        weekly=flow.weekly_ga_occupancy,
+        weekly=weekly_series.weekly_ga_occupancy,
         target=92.0,
     ),
     Metric(
@@ -121,7 +121,7 @@ _METRICS = (
             "Patients with no criteria to reside on discharge pathway 1 in hospital at "
             "midnight at the end of Sunday."
         ),
-        weekly=flow.weekly_waiting(1),
+        weekly=weekly_series.weekly_waiting(1),
     ),
     Metric(
         slug="p3_waiting",
@@ -132,7 +132,7 @@ _METRICS = (
             "Patients with no criteria to reside on discharge pathway 3 in hospital at "
             "midnight at the end of Sunday."
         ),
-        weekly=flow.weekly_waiting(3),
+        weekly=weekly_series.weekly_waiting(3),
     ),
     Metric(
         slug="discharges",
@@ -144,7 +144,7 @@ _METRICS = (
             "a discharge ready date). Neutral: more discharges are good only with as many "
             "admissions."
         ),
-        weekly=flow.weekly_discharges,
+        weekly=weekly_series.weekly_discharges,
     ),
 )
 
