@@ -84,12 +84,13 @@ def feed_status(
         tuple(row[:-2]): (row[-2], row[-1])  # type: ignore[misc]
         for row in session.execute(
             select(*keys, func.max(IngestRun.snapshot_at), func.max(IngestRun.finished_at))
-            .where(IngestRun.status.in_(LOADED), IngestRun.started_at <= now)
+            .where(IngestRun.status.in_(LOADED), IngestRun.snapshot_at <= now)
             .group_by(*keys)
         )
     }
     latest_ids = select(func.max(IngestRun.id)).where(
-        IngestRun.status != "running", IngestRun.started_at <= now
+        IngestRun.status != "running",
+        func.coalesce(IngestRun.snapshot_at, IngestRun.started_at) <= now,
     )
     latest_ids = latest_ids.group_by(*keys)
     latest: dict[Key, IngestRun] = {

@@ -1,0 +1,191 @@
+"""Server-side sign-in sessions: a random id in an HttpOnly cookie, its digest in the store.
+
+A session ends after ``session_idle_minutes`` without a request (default 30), after
+``session_absolute_hours`` whatever happens (default 12), on sign-out, or when its user is
+deactivated or changes role. A wall kiosk's session (opened with a wall token) lasts up to
+``kiosk_session_days`` and ends when its token is revoked or expires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from app.config import Settings
+from app.security.principal import Principal
+from app.security.roles import Role
+from app.security.tokens import digest, new_secret, token_is_valid
+from models.security import ApiToken, User, UserSession
+
+DEMO_COOKIE = "hw_session"
+# The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain: no other host
+# (a sibling subdomain) can set or overwrite the cookie.
+PRODUCTION_COOKIE = "__Host-hw_session"
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)  # write at most once a minute per session
+
+AuthMethod = Literal["password", "oidc", "kiosk"]
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+    kiosk_absolute: timedelta
+    secure_cookie: bool
+    cookie_name: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionPolicy:
+        production = settings.environment == "production"
+        return cls(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+            kiosk_absolute=timedelta(days=settings.kiosk_session_days),
+            secure_cookie=production,
+            cookie_name=PRODUCTION_COOKIE if production else DEMO_COOKIE,
+        )
+
+
+def create_session(
+    db: Session,
+    *,
+    now: datetime,
+    policy: SessionPolicy,
+    method: AuthMethod,
+    user: User | None = None,
+    token: ApiToken | None = None,
+    client: str | None = None,
+) -> tuple[UserSession, str]:
+    """Open a session for a user (or a kiosk token); returns it and the id for the cookie."""
+    if (user is None) == (token is None):
+        raise ValueError("a session belongs to a user or to a kiosk token")
+    raw_id = new_secret()
+    expires_at = now + policy.absolute
+    if token is not None:
+        expires_at = now + policy.kiosk_absolute
+        if token.expires_at is not None:
+            expires_at = min(expires_at, token.expires_at)
+    row = UserSession(
+        id_hash=digest(raw_id),
+        user_id=user.id if user else None,
+        api_token_id=token.id if token else None,
+        auth_method=method,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=expires_at,
+        client=(client or "")[:64] or None,
+    )
+    db.add(row)
+    if user is not None:
+        user.last_login_at = now
+    db.commit()
+    return row, raw_id
+
+
+def resolve_session(
+    db: Session, raw_id: str, *, now: datetime, policy: SessionPolicy
+) -> Principal | None:
+    """The principal of a live session, or None (an ended session is marked so in the store)."""
+    row = db.scalar(select(UserSession).where(UserSession.id_hash == digest(raw_id)))
+    if row is None or row.revoked_at is not None:
+        return None
+    ended = _ended_reason(row, now, policy)
+    principal: Principal | None = None
+    if ended is None:
+        principal, ended = _principal_of(db, row, now)
+    if ended is not None:
+        row.revoked_at = now
+        row.ended_reason = ended
+        db.commit()
+        return None
+    if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
+        row.last_seen_at = now
+        db.commit()
+    return principal
+
+
+def _ended_reason(row: UserSession, now: datetime, policy: SessionPolicy) -> str | None:
+    if now >= row.expires_at:
+        return "absolute"
+    if now - row.last_seen_at >= policy.idle:
+        return "idle"
+    return None
+
+
+def _principal_of(
+    db: Session, row: UserSession, now: datetime
+) -> tuple[Principal | None, str | None]:
+    if row.user_id is not None:
+        user = db.get(User, row.user_id)
+        if user is None or not user.is_active:
+            return None, "deactivated"
+        principal = Principal(
+            name=user.username,
+            role=Role(user.role),
+            via="session",
+            user_id=user.id,
+            session_id=row.id,
+            session_expires_at=row.expires_at,
+        )
+        return principal, None
+    token = db.get(ApiToken, row.api_token_id) if row.api_token_id is not None else None
+    if token is None or not token_is_valid(token, now):
+        return None, "token"
+    principal = Principal(
+        name=f"token:{token.name}",
+        role=Role(token.role),
+        via="session",
+        token_id=token.id,
+        session_id=row.id,
+        session_expires_at=row.expires_at,
+    )
+    return principal, None
+
+
+def revoke_session(db: Session, raw_id: str, *, now: datetime, reason: str = "logout") -> bool:
+    """End the session whose cookie holds ``raw_id``; True if one was live."""
+    row = db.scalar(select(UserSession).where(UserSession.id_hash == digest(raw_id)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    row.ended_reason = reason
+    db.commit()
+    return True
+
+
+def revoke_user_sessions(db: Session, user_id: int, *, now: datetime, reason: str) -> int:
+    """End every live session of a user (deactivated, role changed, password reset)."""
+    result = db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now, ended_reason=reason)
+    )
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_session_cookie(
+    response: Response, raw_id: str, policy: SessionPolicy, *, max_age: int | None = None
+) -> None:
+    """The cookie: HttpOnly, SameSite=Lax, Secure in production; gone with the browser unless
+    ``max_age`` is given (a kiosk, whose browser restarts unattended)."""
+    response.set_cookie(
+        policy.cookie_name,
+        raw_id,
+        max_age=max_age,
+        path="/",
+        secure=policy.secure_cookie,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response, policy: SessionPolicy) -> None:
+    response.delete_cookie(
+        policy.cookie_name, path="/", secure=policy.secure_cookie, httponly=True, samesite="lax"
+    )
