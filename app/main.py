@@ -47,6 +47,9 @@ def create_app(*, with_dashboard: bool = True) -> FastAPI:
         openapi_url="/api/v1/openapi.json" if docs else None,
     )
     app.include_router(api_router)
+    from app.api.auth import pages_router
+
+    app.include_router(pages_router)  # GET /login, ahead of Dash's catch-all
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -79,8 +82,12 @@ def create_app(*, with_dashboard: bool = True) -> FastAPI:
     async def _api_not_found(path: str) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": f"No API endpoint /api/{path}"})
 
+    dash_app = None
     if with_dashboard:
         from dashboards.app import create_dash
 
-        create_dash(app)
+        dash_app = create_dash(app)
+    from app.security import install_api_security
+
+    install_api_security(app, dash_app=dash_app)  # last: it wraps everything above
     return app

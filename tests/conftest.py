@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import models
 from app import migrations
 from app.db import make_engine, reset_caches
+from app.security.testing import fast_password_hashing  # noqa: F401  (autouse)
 from ingest.reference import sync_reason_catalogue
 
 BACKENDS = ["sqlite", "postgresql"]

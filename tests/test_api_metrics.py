@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from app.security.testing import sign_in
 from sqlalchemy import Engine
 
 from app.main import create_app
@@ -19,6 +21,7 @@ PERIOD = {"start": "2026-10-01", "end": "2026-10-31"}
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(with_dashboard=False)) as test_client:
+        sign_in(test_client, "coordinator")  # patient-level routes are for coordinators
         yield test_client
 
 

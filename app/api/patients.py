@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import SessionDep
 from app.api.metrics_params import At, Council, MetricsRoute, SiteCode
+from app.api.security_deps import PatientAuditDep
 from app.metrics import patients
 from app.metrics.schemas import DelayedPatients, Journey
 
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRou
 @router.get("/delayed", response_model=DelayedPatients, operation_id="patients_delayed")
 def delayed(
     session: SessionDep,
+    record: PatientAuditDep,
     at: At = None,
     site: SiteCode = None,
     ward: Annotated[str | None, Query(description="a ward code", max_length=32)] = None,
@@ -30,20 +32,26 @@ def delayed(
     min_days: Annotated[int | None, Query(ge=0, description="at least this many days")] = None,
 ) -> DelayedPatients:
     """Every patient in hospital with no criteria to reside, longest past their DRD first."""
-    return patients.delayed(
-        session,
-        at=at,
-        site=site,
-        ward=ward,
-        pathway=pathway,
-        reason=reason,
-        local_authority=local_authority,
-        agency=agency,
-        min_days=min_days,
-    )
+    filters = {
+        "at": at,
+        "site": site,
+        "ward": ward,
+        "pathway": pathway,
+        "reason": reason,
+        "local_authority": local_authority,
+        "agency": agency,
+        "min_days": min_days,
+    }
+    result = patients.delayed(session, **filters)  # type: ignore[arg-type]
+    record("patients.delayed", filters, patients=result.count)
+    return result
 
 
 @router.get("/{spell_id}/journey", response_model=Journey, operation_id="patients_journey")
-def journey(session: SessionDep, spell_id: Annotated[str, Path(max_length=64)]) -> Journey:
+def journey(
+    session: SessionDep, record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64)]
+) -> Journey:
     """A spell's events in time order, with each day's red or green status."""
-    return patients.journey(session, spell_id)
+    result = patients.journey(session, spell_id)
+    record("patients.journey", {"spell_id": spell_id}, patients=1)
+    return result

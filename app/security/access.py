@@ -278,6 +278,9 @@ class AccessControlMiddleware:
                 [("www-authenticate", "Bearer")],
             )
         if rule is None:
+            if path.startswith("/api/"):
+                # every real endpoint has a rule: a signed-in caller learns only that it is absent
+                return _json(404, f"No API endpoint {path}")
             return _json(403, f"no access rule opens {method} {path}")
         if _is_page_request(method, path):
             return _forbidden_page(principal.role.value)
