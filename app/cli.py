@@ -145,6 +145,75 @@ def _summary_dict(summary: object) -> dict[str, object]:
     return dict(vars(summary))
 
 
+users_cli = typer.Typer(help="People who sign in.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="API tokens for machines and wall kiosks.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tokens_cli, name="tokens")
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="The sign-in name.")],
+    role: Annotated[str, typer.Option(help="wall, analyst, coordinator or admin.")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password."),
+    ],
+) -> None:
+    """Create a person's account (for example the first admin of a new deployment)."""
+    from datetime import UTC, datetime
+
+    from app.db import session_scope
+    from app.security.accounts import AccountError, create_user
+    from app.security.passwords import check_policy
+
+    problem = check_policy(password, username=username)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--password")
+    try:
+        with session_scope() as session:
+            create_user(
+                session, username=username, role=role, password=password, now=datetime.now(UTC)
+            )
+    except (AccountError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"created {username} ({role})")
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. trust-a-beds-feed.")],
+    role: Annotated[str, typer.Option(help="feed, wall or analyst.")],
+    days: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Expires after this many days (default: never)."),
+    ] = None,
+) -> None:
+    """Create an API token and print it once (only its hash is kept)."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.db import session_scope
+    from app.security.tokens import TokenError, create_api_token
+
+    now = datetime.now(UTC)
+    try:
+        with session_scope() as session:
+            _token, plaintext = create_api_token(
+                session,
+                name=name,
+                role=role,
+                now=now,
+                expires_at=now + timedelta(days=days) if days else None,
+                created_by="homeward tokens create",
+            )
+    except (TokenError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    print(plaintext)
+    console.print("shown once: store it in the client's secret store now")
+
+
 @cli.command("scheduler")
 def scheduler(
     log_level: Annotated[str, typer.Option(help="Logging level.")] = "INFO",
@@ -201,6 +270,18 @@ def demo(
         console.print("[red]homeward demo runs only with HOMEWARD_ENVIRONMENT=demo[/red]")
         raise typer.Exit(2)
     prepare_demo(settings, days=days, reset=reset, console=console)
+    from app.db import session_scope
+    from app.security.demo import create_demo_kiosk_token, create_demo_users
+
+    with session_scope() as session:
+        accounts = create_demo_users(session)
+        kiosk = create_demo_kiosk_token(session)
+    console.print("\n[bold]Demo accounts[/bold] (demo only; production has none):")
+    for username, role, password in accounts:
+        console.print(f"  sign in as [bold]{username}[/bold] / {password}   ({role})")
+    console.print(
+        f"  wall kiosk (no sign-in): http://{host}:{port}/api/v1/auth/kiosk?token={kiosk}"
+    )
     if not serve_after:
         return
     os.environ.setdefault("HOMEWARD_RUN_SCHEDULER", "true")
