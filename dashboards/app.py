@@ -1,0 +1,108 @@
+"""The Dash pages, mounted on the FastAPI application (Dash's FastAPI backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from fastapi import FastAPI
+
+from dashboards import components, theme
+
+HERE = Path(__file__).resolve().parent
+
+# lang="en-GB" and a skip link before anything else on the page (WCAG 2.4.1).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <a class="skip-link" href="#main-content">Skip to main content</a>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def shell() -> html.Div:
+    """What every page shares: the location, the navbar, the main landmark, the footer."""
+    return html.Div(
+        [
+            dcc.Location(id="hw-url", refresh="callback-nav"),
+            components.navbar(),
+            html.Main(dash.page_container, id="main-content", tabIndex="-1"),
+            html.Footer(
+                html.P(
+                    [
+                        "Homeward: one shared view of discharge flow. Numbers are computed "
+                        "from the feeds by the definitions on ",
+                        html.A("Metric definitions", href="/about/metrics"),
+                        ". Synthetic data only in demo mode.",
+                    ]
+                ),
+                className="hw-footer",
+            ),
+        ],
+        id="hw-shell",
+    )
+
+
+def _forget_stale_global_callbacks() -> None:
+    """Drop ``@callback`` registrations left by a previous ``create_dash`` in this process.
+
+    Dash re-executes every page module when an app is created, and global callbacks move
+    into an app only at its first request; without this a second app in one process (tests
+    build several) would carry each callback twice.
+    """
+    from dash import _callback
+
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
+
+
+def create_dash(server: FastAPI) -> Dash:
+    """Mount the Homeward pages on ``server`` and return the Dash app."""
+    theme.register_plotly_template()
+    _forget_stale_global_callbacks()
+    app = Dash(
+        "dashboards",
+        server=server,  # type: ignore[arg-type]  # Dash infers its FastAPI backend
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title="Homeward",
+        update_title="",  # no "Updating..." in the tab title
+        index_string=INDEX_STRING,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        use_async=False,  # sync callbacks and page layouts (dash[async] is not installed)
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = shell
+    # Dash finishes setting itself up (assets, the pages router and its inline scripts) in
+    # hooks run before its first request to one of its own routes. On FastAPI the page routes
+    # (/wall, /feeds, …) are not among them, so the first page served would lack stylesheets
+    # and scripts. Run those hooks now; each runs once (Dash guards them).
+    hooks: list[Callable[[], Any]] = getattr(app.backend, "_before_request_funcs", [])
+    for hook in list(hooks):
+        hook()
+    # Kiosk mode (/wall?kiosk=1) hides the navbar and footer for a wall screen.
+    app.clientside_callback(
+        ClientsideFunction(namespace="homeward", function_name="kioskClass"),
+        Output("hw-shell", "className"),
+        Input("hw-url", "pathname"),
+        Input("hw-url", "search"),
+    )
+    return app

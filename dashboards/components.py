@@ -1,0 +1,279 @@
+"""Building blocks shared by the pages: navbar, headers, tiles, badges, tables, freshness strip.
+
+Everything here is presentation: values arrive already computed by ``app.metrics``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboards import formats, theme
+
+NAV_LINKS: tuple[tuple[str, str], ...] = (
+    ("System overview", "/"),
+    ("Wall display", "/wall"),
+    ("Coordinator", "/coordinator"),
+    ("Weekly report", "/reports/weekly"),
+    ("Feeds", "/feeds"),
+    ("Metric definitions", "/about/metrics"),
+)
+
+
+def attrs(**props: str) -> dict[str, Any]:
+    """``aria-*`` and ``data-*`` attributes for Dash components: ``attrs(aria_label="…")``."""
+    return {name.replace("_", "-"): value for name, value in props.items()}
+
+
+def navbar() -> dbc.Navbar:
+    """The navigation bar on every page (hidden on the wall in kiosk mode)."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=href, active="exact" if href == "/" else "partial"))
+        for label, href in NAV_LINKS
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Span("Homeward", className="brand-name"), " discharge flow"],
+                    href="/",
+                    className="me-4",
+                ),
+                dbc.Nav(links, navbar=True, className="hw-nav"),
+            ],
+            fluid=True,
+        ),
+        color=theme.NHS_BLUE,
+        dark=True,
+        className="hw-navbar",
+        id="hw-navbar",
+    )
+
+
+def info_link(slug: str, label: str) -> html.A:
+    """The info icon beside a number: opens its definition on the metric definitions page."""
+    return html.A(
+        [
+            html.Span("i", className="info-glyph", **attrs(aria_hidden="true")),
+            html.Span(f"Definition of {label}", className="visually-hidden"),
+        ],
+        href=f"/about/metrics#{slug}",
+        className="info-link",
+        title=f"What is {label}? Open its definition",
+    )
+
+
+def page_header(
+    title: str,
+    lead: str | None = None,
+    *,
+    as_of: datetime | None = None,
+    as_of_id: str | None = None,
+    extra: Any = None,
+) -> html.Header:
+    """The page title, a one-line explanation and the time of the data behind it."""
+    stamp_props: dict[str, Any] = {"className": "as-of"}
+    if as_of_id:
+        stamp_props["id"] = as_of_id
+    children: list[Any] = [html.H1(title)]
+    if lead:
+        children.append(html.P(lead, className="lead-text"))
+    children.append(html.P(formats.as_of(as_of), **stamp_props))
+    if extra is not None:
+        children.append(extra)
+    return html.Header(children, className="page-header")
+
+
+def breadcrumbs(trail: Sequence[tuple[str, str | None]]) -> dbc.Breadcrumb:
+    """``[(label, href or None for the current page), …]``."""
+    items = [{"label": label, "href": href, "active": href is None} for label, href in trail]
+    return dbc.Breadcrumb(items=items, className="hw-breadcrumb")
+
+
+def tile(
+    label: str,
+    value: str,
+    *,
+    slug: str | None = None,
+    unit: str | None = None,
+    detail: Any = None,
+    as_of: datetime | None = None,
+    good: str | None = None,
+    value_id: Any = None,
+    detail_id: Any = None,
+    as_of_id: Any = None,
+    size: str = "md",
+) -> html.Section:
+    """A headline number: what it is, the value, its unit, what good looks like, as of when."""
+    heading: list[Any] = [html.H2(label, className="tile-label")]
+    if slug:
+        heading.append(info_link(slug, label))
+    value_props: dict[str, Any] = {"className": "tile-value"}
+    if value_id is not None:
+        value_props["id"] = value_id
+    body: list[Any] = [
+        html.Div(heading, className="tile-heading"),
+        html.P(
+            [html.Span(value, **value_props)]
+            + ([html.Span(f" {unit}", className="tile-unit")] if unit else []),
+            className="tile-number",
+        ),
+    ]
+    if detail is not None:
+        detail_props: dict[str, Any] = {"className": "tile-detail"}
+        if detail_id is not None:
+            detail_props["id"] = detail_id
+        body.append(html.P(detail, **detail_props))
+    if good:
+        body.append(html.P(good, className="tile-good"))
+    stamp_props: dict[str, Any] = {"className": "tile-as-of"}
+    if as_of_id is not None:
+        stamp_props["id"] = as_of_id
+    body.append(html.P(formats.as_of(as_of), **stamp_props))
+    return html.Section(body, className=f"hw-tile hw-tile-{size}")
+
+
+def badge(words: str, background: str, text: str, *, title: str | None = None) -> html.Span:
+    """A coloured badge that always carries its meaning in words too."""
+    props: dict[str, Any] = {}
+    if title:
+        props["title"] = title
+    return html.Span(
+        words,
+        className="hw-badge",
+        style={"backgroundColor": background, "color": text},
+        **props,
+    )
+
+
+def escalation_badge(level: int | None, *, words: bool = True) -> html.Span:
+    """``OPEL 3 · Severe pressure`` (or ``OPEL 3``) on its level's colour."""
+    if level is None or level not in theme.ESCALATION:
+        return badge("OPEL: not available", theme.NHS_GREY_1, theme.WHITE)
+    background, text, meaning = theme.ESCALATION[level]
+    label = f"OPEL {level} · {meaning}" if words else f"OPEL {level}"
+    return badge(label, background, text, title=f"Escalation level {level}: {meaning}")
+
+
+SHORT_FEED_NAMES = {
+    "beds": "Beds",
+    "care_homes": "Care homes",
+    "domiciliary": "Home care",
+    "patients": "Patients",
+}
+
+
+def freshness_badge(state: str) -> html.Span:
+    background, text, words = theme.FRESHNESS.get(state, theme.FRESHNESS["never"])
+    return badge(words, background, text)
+
+
+def freshness_strip(
+    statuses: Iterable[Any], *, strip_id: str | None = None, compact: bool = False
+) -> html.Section:
+    """One badge per feed: its state in words and colour, and the age of its newest data."""
+    items: list[Any] = [html.Li(html.Strong("Feeds now:"), className="fresh-item")]
+    for status in statuses:
+        label = status.label
+        if compact:
+            label = SHORT_FEED_NAMES.get(status.feed, status.label)
+            when = f"as of {formats.short_date_time(status.last_snapshot_at)}"
+        else:
+            when = formats.as_of(status.last_snapshot_at) + (
+                f" ({formats.age(status.age_minutes * 60)} old)"
+                if status.age_minutes is not None and status.age_minutes >= 0
+                else ""
+            )
+        items.append(
+            html.Li(
+                [
+                    html.Span(label, className="fresh-feed"),
+                    freshness_badge(status.state),
+                    html.Span(when, className="fresh-age"),
+                ],
+                className="fresh-item",
+                title=status.message,
+            )
+        )
+    props: dict[str, Any] = {"className": "freshness-strip", "aria-label": "Feed freshness"}
+    if strip_id:
+        props["id"] = strip_id
+    return html.Section([html.H2("Feeds", className="visually-hidden"), html.Ul(items)], **props)
+
+
+def simple_table(
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[dict[str, Any]],
+    *,
+    caption: str,
+    numeric: Iterable[str] = (),
+    empty: str = "Nothing to show.",
+    table_id: str | None = None,
+) -> Any:
+    """An accessible HTML table: a caption, header cells with scope, numbers right-aligned.
+
+    ``columns`` is ``[(key, heading), …]``; cell values are shown as given (format first).
+    """
+    numeric = set(numeric)
+    if not rows:
+        return html.P([html.Strong(caption + ": "), empty], className="empty-note")
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(heading, scope="col", className="num" if key in numeric else None)
+                for key, heading in columns
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(row.get(key, ""), className="num" if key in numeric else None)
+                    for key, _ in columns
+                ]
+            )
+            for row in rows
+        ]
+    )
+    props: dict[str, Any] = {}
+    if table_id:
+        props["id"] = table_id
+    return dbc.Table(
+        [html.Caption(caption), head, body],
+        bordered=False,
+        hover=True,
+        striped=True,
+        size="sm",
+        className="hw-table",
+        **props,
+    )
+
+
+def graph(figure: Any, *, graph_id: str | None = None, label: str | None = None) -> dcc.Graph:
+    """A Plotly chart without the mode bar's logo, labelled for screen readers."""
+    props: dict[str, Any] = {}
+    if graph_id:
+        props["id"] = graph_id
+    return dcc.Graph(
+        figure=figure,
+        config={"displaylogo": False, "displayModeBar": False},
+        className="hw-graph",
+        **props,
+    )
+
+
+def note(children: Any) -> html.P:
+    return html.P(children, className="hw-note")
+
+
+def error_panel(title: str, message: str, *, home: bool = False) -> dbc.Alert:
+    """A plain-language panel when a page cannot show what it was asked for."""
+    children: list[Any] = [html.H1(title, className="h3"), html.P(message)]
+    if home:
+        children.append(html.A("Go to the system overview", href="/"))
+    return dbc.Alert(children, color="warning", className="mt-3")

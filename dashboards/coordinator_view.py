@@ -1,0 +1,123 @@
+"""The coordinator's filters (kept in the address) and the metrics calls behind the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from app.metrics import flow, patients, timebase
+from app.metrics.schemas import DelayedPatient, DelayedPatients
+from dashboards import figures, formats
+from dashboards.data import parse_at
+
+PERIOD_DAYS = 7
+PATHWAYS = ("0", "1", "2", "3")
+AGENCIES = ("nhs", "social_care", "both")
+ALL = "all"  # the value of the "All …" choice of a select
+FILTERS = ("site", "ward", "council", "pathway", "reason", "agency", "min_days")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The coordinator's filters, as read from the address or the controls ("" = all)."""
+
+    site: str = ""
+    ward: str = ""  # "SITE/WARD": ward codes repeat across sites
+    council: str = ""
+    pathway: str = ""
+    reason: str = ""
+    agency: str = ""
+    min_days: int | None = None
+    at: str = ""
+
+    @classmethod
+    def read(cls, raw: dict[str, Any]) -> Filters:
+        def text(name: str) -> str:
+            value = raw.get(name)
+            if value in (None, "", ALL):
+                return ""
+            return str(value).strip()
+
+        try:
+            min_days = int(raw["min_days"]) if raw.get("min_days") not in (None, "") else None
+        except (TypeError, ValueError):
+            min_days = None
+        if min_days is not None and min_days < 0:
+            min_days = None
+        pathway = text("pathway")
+        agency = text("agency")
+        site = text("site")
+        ward = text("ward")
+        if ward and ("/" not in ward or (site and not ward.startswith(site + "/"))):
+            ward = ""  # a ward of another site, or not a SITE/WARD key
+        return cls(
+            site=site,
+            ward=ward,
+            council=text("council"),
+            pathway=pathway if pathway in PATHWAYS else "",
+            reason=text("reason"),
+            agency=agency if agency in AGENCIES else "",
+            min_days=min_days,
+            at=text("at"),
+        )
+
+    def query_string(self) -> str:
+        """``?site=…`` with only the filters that are set (the empty string when none are)."""
+        pairs = {
+            name: getattr(self, name)
+            for name in (*FILTERS, "at")
+            if getattr(self, name) not in ("", None)
+        }
+        return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def ward_key(site: str, ward: str) -> str:
+    return f"{site}/{ward}"
+
+
+def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], DelayedPatients]:
+    ward_site, _, ward = filters.ward.partition("/")
+    result = patients.delayed(
+        session,
+        at=parse_at(filters.at),
+        site=filters.site or ward_site or None,
+        ward=ward or None,
+        pathway=int(filters.pathway) if filters.pathway else None,
+        reason=filters.reason or None,
+        local_authority=filters.council or None,
+        agency=filters.agency or None,
+        min_days=filters.min_days,
+    )
+    return result.patients, result
+
+
+def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
+    moment = timebase.resolve_at(parse_at(filters.at))
+    end = timebase.local_date(moment)
+    start = end - timedelta(days=PERIOD_DAYS - 1)
+    site = filters.site or None
+    charts = []
+    for group_by, title in (
+        ("reason", "By reason"),
+        ("pathway", "By pathway"),
+        ("agency", "By who must act"),
+        ("local_authority", "By council"),
+    ):
+        delayed = flow.delayed_days(session, start=start, end=end, site=site, group_by=group_by)
+        charts.append(
+            figures.ranked_bars(
+                [g.label for g in delayed.groups],
+                [g.delayed_days for g in delayed.groups],
+                title=title,
+                x_title="Delayed bed days",
+                max_bars=8,
+            )
+        )
+    scope = f"site {site}" if site else "the whole system"
+    return charts, (
+        f"Bed days lost in {scope}, {formats.short_day(start)} to {formats.short_day(end)}: "
+        "each is a day a patient spent in hospital after being ready to leave. "
+        "Only the site filter applies here."
+    )

@@ -1,0 +1,411 @@
+"""Pure figure builders: plain values in, a Plotly figure out (no database, no Dash).
+
+Every chart states what it shows in its title and axis titles; colour is never the only
+carrier of meaning (SPC point types are named in the legend and the hover text, red and
+green days are labelled).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+
+from dashboards import theme
+
+POINT_TYPE_WORDS = {
+    "common": "Common cause",
+    "improvement": "Special cause: improvement",
+    "concern": "Special cause: concern",
+    "neutral": "Special cause: neither better nor worse",
+}
+
+_NO_DATA_LAYOUT: dict[str, Any] = {
+    "xaxis": {"visible": False},
+    "yaxis": {"visible": False},
+}
+
+
+def empty_figure(title: str, message: str = "No data for this period") -> go.Figure:
+    """A figure that says plainly there is nothing to draw."""
+    fig = go.Figure()
+    fig.update_layout(
+        title=title,
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 16, "color": theme.NHS_GREY_1},
+            }
+        ],
+        **_NO_DATA_LAYOUT,
+    )
+    return fig
+
+
+def _value(point: Mapping[str, Any] | Any, key: str) -> Any:
+    if isinstance(point, Mapping):
+        return point.get(key)
+    return getattr(point, key, None)
+
+
+def spc_chart(
+    points: Sequence[Mapping[str, Any] | Any],
+    *,
+    title: str | None,
+    y_title: str,
+    target: float | None = None,
+    provisional: bool = False,
+    value_format: str = ",.1f",
+    x_title: str = "Week ending",
+) -> go.Figure:
+    """An XmR chart in the Making Data Count style.
+
+    Points carry ``x``, ``value``, ``mean``, ``lower_limit``, ``upper_limit`` and
+    ``point_type`` (common | improvement | concern | neutral). The mean is a solid line, the
+    process limits dashed, each point coloured by its type and named in the legend.
+    """
+    rows = [p for p in points if _value(p, "value") is not None]
+    if not rows:
+        return empty_figure(title or "")
+    xs = [_value(p, "x") for p in points]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[_value(p, "value") for p in points],
+            mode="lines",
+            line={"color": theme.SPC_COMMON, "width": 2},
+            name="Weekly value",
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[_value(p, "mean") for p in points],
+            mode="lines",
+            line={"color": theme.NHS_BLACK, "width": 2},
+            name="Mean",
+            hovertemplate=f"Mean %{{y:{value_format}}}<extra></extra>",
+        )
+    )
+    for key, words in (
+        ("upper_limit", "Upper process limit"),
+        ("lower_limit", "Lower process limit"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[_value(p, key) for p in points],
+                mode="lines",
+                line={"color": theme.NHS_GREY_1, "width": 1.5, "dash": "dash"},
+                name="Process limits",
+                legendgroup="limits",
+                showlegend=key == "upper_limit",
+                hovertemplate=f"{words} %{{y:{value_format}}}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[xs[0], xs[-1]],
+                y=[target, target],
+                mode="lines",
+                line={"color": theme.NHS_RED, "width": 2, "dash": "dot"},
+                name="Target",
+                hovertemplate=f"Target %{{y:{value_format}}}<extra></extra>",
+            )
+        )
+    for point_type in ("common", "improvement", "concern", "neutral"):
+        chosen = [p for p in rows if (_value(p, "point_type") or "common") == point_type]
+        if not chosen:
+            continue
+        words = POINT_TYPE_WORDS[point_type]
+        fig.add_trace(
+            go.Scatter(
+                x=[_value(p, "x") for p in chosen],
+                y=[_value(p, "value") for p in chosen],
+                mode="markers",
+                marker={
+                    "color": theme.SPC_POINT_COLOURS[point_type],
+                    "size": 10 if point_type == "common" else 12,
+                    "line": {"color": theme.WHITE, "width": 1},
+                    "symbol": "circle" if point_type == "common" else "diamond",
+                },
+                name=words,
+                hovertemplate=f"%{{x}}<br>%{{y:{value_format}}}<br>{words}<extra></extra>",
+            )
+        )
+    annotations = []
+    if provisional:
+        annotations.append(
+            {
+                "text": "Provisional limits: fewer than 12 points",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1.06,
+                "xanchor": "left",
+                "font": {"size": 13, "color": theme.NHS_GREY_1},
+            }
+        )
+    step = max(1, math.ceil(len(xs) / 13))  # at most 13 labelled weeks
+    fig.update_xaxes(tickmode="array", tickvals=xs[::-1][::step][::-1], tickformat="%-d %b")
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        annotations=annotations,
+        height=380,
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 50 if title else 30},
+    )
+    return fig
+
+
+def ranked_bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    x_title: str,
+    colour: str = theme.NHS_BLUE,
+    max_bars: int = 12,
+    value_format: str = ",.0f",
+    keep_order: bool = False,
+) -> go.Figure:
+    """Horizontal bars, largest at the top (or in the order given), labelled with their values."""
+    pairs = list(zip(labels, values, strict=True))
+    if not keep_order:
+        pairs = sorted(pairs, key=lambda pair: pair[1], reverse=True)
+        pairs = [pair for pair in pairs if pair[1]]
+    pairs = pairs[:max_bars]
+    if not any(value for _, value in pairs):
+        pairs = []
+    if not pairs:
+        return empty_figure(title)
+    shown = list(reversed(pairs))  # Plotly draws the first category at the bottom
+    fig = go.Figure(
+        go.Bar(
+            y=[label for label, _ in shown],
+            x=[value for _, value in shown],
+            orientation="h",
+            marker={"color": colour},
+            text=[f"{value:{value_format}}" for _, value in shown],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=f"%{{y}}: %{{x:{value_format}}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        height=max(220, 70 + 34 * len(shown)),
+        margin={"l": 20, "r": 60, "t": 50, "b": 50},
+        showlegend=False,
+    )
+    return fig
+
+
+def waiting_vs_capacity(
+    categories: Sequence[str],
+    waiting: Sequence[float],
+    capacity: Sequence[float],
+    *,
+    title: str,
+    waiting_label: str,
+    capacity_label: str,
+) -> go.Figure:
+    """Grouped horizontal bars: patients waiting beside the capacity that could take them."""
+    if not categories:
+        return empty_figure(title)
+    fig = go.Figure()
+    for name, values, colour in (
+        (waiting_label, waiting, theme.NHS_DARK_RED),
+        (capacity_label, capacity, theme.NHS_BLUE),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=list(categories),
+                x=list(values),
+                name=name,
+                orientation="h",
+                marker={"color": colour},
+                text=[f"{v:,.0f}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"%{{y}}<br>{name}: %{{x:,.0f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        height=max(240, 90 + 60 * len(categories)),
+        yaxis={"autorange": "reversed"},
+        margin={"l": 20, "r": 60, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    )
+    return fig
+
+
+def daily_line(
+    days: Sequence[date],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    title: str,
+    y_title: str,
+) -> go.Figure:
+    """One line per named series over days."""
+    if not days:
+        return empty_figure(title)
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_trace(
+            go.Scatter(
+                x=list(days),
+                y=list(values),
+                mode="lines+markers",
+                name=name,
+                hovertemplate=f"%{{x|%a %d %b}}<br>{name}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(title=title, yaxis_title=y_title, height=320, xaxis_title="Day")
+    return fig
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """A labelled moment of a patient's journey."""
+
+    at: datetime | date
+    label: str
+    kind: str  # admitted | edd_set | drd_set | drd_cleared | reason_changed | … | discharged
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineDay:
+    """A bed day and its Red2Green status (red | green | not_recorded)."""
+
+    day: date
+    status: str
+    reason: str | None = None
+    nctr: bool = False
+
+
+_EVENT_STYLE: dict[str, tuple[str, str]] = {
+    "admitted": (theme.NHS_DARK_BLUE, "square"),
+    "discharged": (theme.NHS_DARK_BLUE, "square"),
+    "discharge_inferred": (theme.NHS_GREY_1, "square-open"),
+    "drd_set": (theme.NHS_DARK_RED, "triangle-down"),
+    "drd_cleared": (theme.NHS_GREEN, "triangle-up"),
+    "edd_set": (theme.NHS_BLUE, "diamond"),
+}
+
+_DAY_WORDS = {"red": "Red day", "green": "Green day", "not_recorded": "Not recorded"}
+_DAY_COLOURS = {
+    "red": theme.RED_DAY,
+    "green": theme.GREEN_DAY,
+    "not_recorded": theme.NOT_RECORDED_DAY,
+}
+
+
+def journey_timeline(
+    *,
+    days: Sequence[TimelineDay],
+    events: Sequence[TimelineEvent],
+    title: str = "Journey: events and board-round days",
+) -> go.Figure:
+    """A patient's stay on one line: events above, each day's Red2Green status below."""
+    if not days and not events:
+        return empty_figure(title, "No journey recorded")
+    fig = go.Figure()
+    for status in ("red", "green", "not_recorded"):
+        chosen = [d for d in days if d.status == status]
+        if not chosen:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=[
+                    datetime.combine(d.day, datetime.min.time()) + timedelta(hours=12)
+                    for d in chosen
+                ],
+                y=[1] * len(chosen),
+                base=[0] * len(chosen),
+                width=[86_400_000 * 0.9] * len(chosen),
+                marker={"color": _DAY_COLOURS[status]},
+                name=_DAY_WORDS[status],
+                customdata=[
+                    [
+                        _DAY_WORDS[status],
+                        d.reason or "",
+                        "No criteria to reside" if d.nctr else "Meets criteria to reside",
+                    ]
+                    for d in chosen
+                ],
+                hovertemplate="%{x|%a %d %b}<br>%{customdata[0]} %{customdata[1]}"
+                "<br>%{customdata[2]}<extra></extra>",
+                yaxis="y",
+            )
+        )
+    # Events of the same day are stacked one above the other so their labels never overlap.
+    height_of: dict[int, float] = {}
+    seen_per_day: dict[date, int] = {}
+    for number, event in enumerate(events):
+        event_day = event.at.date() if isinstance(event.at, datetime) else event.at
+        stacked = seen_per_day.get(event_day, 0)
+        seen_per_day[event_day] = stacked + 1
+        height_of[number] = 1.5 + 0.55 * stacked
+    top = max(height_of.values(), default=1.5) + 0.9
+    for kind in dict.fromkeys(e.kind for e in events):
+        numbers = [n for n, e in enumerate(events) if e.kind == kind]
+        colour, symbol = _EVENT_STYLE.get(kind, (theme.NHS_PURPLE, "circle"))
+        fig.add_trace(
+            go.Scatter(
+                x=[_as_datetime(events[n].at) for n in numbers],
+                y=[height_of[n] for n in numbers],
+                mode="markers+text",
+                marker={"color": colour, "symbol": symbol, "size": 13},
+                text=[events[n].label for n in numbers],
+                textposition="middle right",
+                textfont={"size": 12, "color": theme.NHS_BLACK},
+                name=events[numbers[0]].label.split(":")[0],
+                hovertemplate="%{x|%a %d %b %H:%M}<br>%{text}<extra></extra>",
+                showlegend=False,
+                cliponaxis=False,
+            )
+        )
+    fig.update_layout(
+        title=title,
+        barmode="overlay",
+        height=max(380, int(180 + 60 * top)),
+        yaxis={
+            "range": [0, top],
+            "tickvals": [0.5, 1.5],
+            "ticktext": ["Board round", "Events"],
+            "showgrid": False,
+            "fixedrange": True,
+        },
+        xaxis={"type": "date", "title": "Date"},
+        legend={"orientation": "h", "y": -0.2},
+        bargap=0,
+        margin={"r": 220},
+    )
+    return fig
+
+
+def _as_datetime(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, datetime.min.time())

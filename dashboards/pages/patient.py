@@ -1,0 +1,183 @@
+"""/patient/<spell_id> — one patient's journey on one line (coordinator level: identifiers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from app.metrics import patients
+from app.metrics.schemas import Journey, JourneyEvent
+from dashboards import components, figures, formats
+from dashboards.data import read_session, safe_layout
+
+dash.register_page(
+    __name__,
+    path_template="/patient/<spell_id>",
+    name="Patient journey",
+    title="Patient journey – Homeward",
+    description="One patient's stay: admission, ready date, delays, red and green days.",
+    order=12,
+)
+
+DAY_PREFIX = "day_"
+DESTINATION_WORDS = {
+    "usual_residence": "usual place of residence",
+    "care_home": "a care home",
+    "community_bed": "a community bed",
+    "hospice": "a hospice",
+    "other_hospital": "another hospital",
+    "died": "died in hospital",
+    "other": "other destination",
+}
+
+
+def _timeline(journey: Journey) -> Any:
+    days = [
+        figures.TimelineDay(
+            day=event.date,
+            status=event.type.removeprefix(DAY_PREFIX),
+            reason=event.label.split(": ", 1)[1] if ": " in event.label else None,
+        )
+        for event in journey.events
+        if event.type.startswith(DAY_PREFIX)
+    ]
+    events = [
+        figures.TimelineEvent(at=event.at, label=_short_label(event), kind=event.type)
+        for event in journey.events
+        if not event.type.startswith(DAY_PREFIX)
+    ]
+    return figures.journey_timeline(days=days, events=events)
+
+
+def _short_label(event: JourneyEvent) -> str:
+    """Chart labels stay short; the full words are in the table below the chart."""
+    label = event.label
+    return label if len(label) <= 42 else label[:40] + "…"
+
+
+def _facts(journey: Journey) -> html.Dl:
+    spell = journey.spell
+    if spell.discharged_at:
+        destination = DESTINATION_WORDS.get(spell.discharge_destination or "", "not recorded")
+        status = f"Discharged {formats.date_time(spell.discharged_at)} to {destination}" + (
+            " (inferred: missing from the census)" if spell.discharge_inferred else ""
+        )
+    else:
+        status = "In hospital"
+    facts = [
+        ("Spell", spell.spell_id),
+        ("Local patient id", spell.local_patient_id),
+        ("Age", str(spell.age)),
+        ("Site and ward", f"{spell.site}, ward {spell.ward}"),
+        ("Admitted", f"{formats.date_time(spell.admitted_at)} ({spell.admission_method})"),
+        ("Status", status),
+        ("Expected discharge date", formats.day(spell.expected_discharge_date)),
+        (
+            "Discharge ready date",
+            formats.day(spell.discharge_ready_date)
+            if spell.discharge_ready_date
+            else "None: meets the criteria to reside",
+        ),
+        ("Pathway", formats.pathway(spell.pathway)),
+        ("Waiting for", spell.delay_reason.label if spell.delay_reason else "Not recorded"),
+        ("Council", spell.local_authority or "Not recorded"),
+        ("Delayed bed days", formats.number(spell.delayed_days)),
+        (
+            "Board-round days",
+            f"{formats.number(spell.red_days)} red, {formats.number(spell.green_days)} green",
+        ),
+    ]
+    return html.Dl(
+        [html.Div([html.Dt(term), html.Dd(description)]) for term, description in facts],
+        className="journey-facts",
+    )
+
+
+def _event_rows(journey: Journey) -> list[dict[str, Any]]:
+    return [
+        {
+            "when": formats.date_time(event.at),
+            "what": event.label,
+            "detail": event.detail or "",
+        }
+        for event in journey.events
+        if not event.type.startswith(DAY_PREFIX)
+    ]
+
+
+def _day_rows(journey: Journey) -> list[dict[str, Any]]:
+    return [
+        {"day": formats.day(event.date), "status": event.label, "detail": event.detail or ""}
+        for event in journey.events
+        if event.type.startswith(DAY_PREFIX)
+    ]
+
+
+@safe_layout
+def layout(spell_id: str | None = None, **_query: str) -> html.Div:
+    with read_session() as session:
+        journey = patients.journey(session, spell_id or "")
+    spell = journey.spell
+    return html.Div(
+        [
+            components.breadcrumbs(
+                [
+                    ("System", "/"),
+                    (spell.site, f"/site/{spell.site}"),
+                    (f"Ward {spell.ward}", f"/site/{spell.site}/ward/{spell.ward}"),
+                    (f"Spell {spell.spell_id}", None),
+                ]
+            ),
+            html.Header(
+                [
+                    html.H1(f"Patient journey: spell {spell.spell_id}"),
+                    html.P(
+                        "Everything the feeds recorded about this stay, in time order: "
+                        "admission, expected and discharge ready dates, changes of reason, "
+                        "pathway and ward, each board-round day, and the discharge.",
+                        className="lead-text",
+                    ),
+                    html.P(
+                        [html.A("Back to the coordinator", href="/coordinator")],
+                        className="no-print",
+                    ),
+                ],
+                className="page-header",
+            ),
+            html.Section(_facts(journey), className="hw-panel"),
+            html.Section(
+                components.graph(_timeline(journey), graph_id="journey-timeline"),
+                className="hw-panel",
+            ),
+            html.Section(
+                [
+                    html.H2("Events"),
+                    components.simple_table(
+                        [("when", "When"), ("what", "What happened"), ("detail", "Detail")],
+                        _event_rows(journey),
+                        caption="Events of this stay, oldest first",
+                        table_id="journey-events",
+                    ),
+                ],
+                className="hw-panel",
+            ),
+            html.Section(
+                html.Details(
+                    [
+                        html.Summary(
+                            f"Board-round days ({formats.number(spell.red_days)} red, "
+                            f"{formats.number(spell.green_days)} green)"
+                        ),
+                        components.simple_table(
+                            [("day", "Day"), ("status", "Status"), ("detail", "Note")],
+                            _day_rows(journey),
+                            caption="Each day's Red2Green status",
+                        ),
+                    ]
+                ),
+                className="hw-panel",
+            ),
+        ]
+    )

@@ -1,0 +1,289 @@
+"""/reports/weekly — the weekly system meeting's report: Making Data Count SPC charts, what
+changed, delayed days by reason, agency and council; downloadable as one HTML file and CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+
+from app.metrics import flow
+from app.metrics.schemas import WeeklyTrend
+from dashboards import components, formats, icons, report
+from dashboards import weekly_view as view
+from dashboards.data import read_session, safe_layout
+
+dash.register_page(
+    __name__,
+    path="/reports/weekly",
+    name="Weekly report",
+    title="Weekly report – Homeward",
+    description="Weekly SPC charts of discharge flow, what changed, and where days were lost.",
+    order=3,
+)
+
+
+def _icon(icon: icons.Icon) -> html.Span:
+    return html.Span(
+        [html.Img(src=icon.data_uri(), alt="", width=28, height=28), icon.words],
+        className="spc-icon",
+    )
+
+
+def _chart_panel(trend: WeeklyTrend, index: int) -> html.Section:
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H3(trend.metric.label, className="mb-0"),
+                    components.info_link(trend.metric.slug, trend.metric.label),
+                ],
+                className="tile-heading",
+            ),
+            html.Div(
+                [
+                    _icon(icons.variation(trend.variation_icon)),
+                    _icon(icons.assurance(trend.assurance_icon)),
+                ],
+                className="spc-icons",
+            ),
+            html.P(report.summary_text(trend), className="mb-1"),
+            components.graph(view.figure(trend), graph_id=f"spc-{index}"),
+        ],
+        className="hw-panel spc-panel",
+        id=f"chart-{trend.metric.slug}",
+    )
+
+
+def _content(data: view.WeeklyReport) -> list[Any]:
+    tables = [
+        components.simple_table(
+            [("label", table.heading), ("days", "Delayed days"), ("share", "Share")],
+            [
+                {
+                    "label": row.label,
+                    "days": formats.number(row.delayed_days),
+                    "share": formats.fraction_percent(row.share),
+                }
+                for row in table.rows
+            ],
+            caption=f"{table.title}, {data.period}",
+            numeric=("days", "share"),
+            empty="No delayed days in this week.",
+        )
+        for table in data.tables
+    ]
+    return [
+        html.H2(data.title, className="h3 mt-2"),
+        html.P(data.subtitle),
+        html.Section(
+            [
+                html.H2("What changed this week"),
+                html.Ul(
+                    [html.Li(sentence) for sentence in report.what_changed(data.trends)],
+                    className="changed-list",
+                    id="what-changed",
+                ),
+            ],
+            className="hw-panel",
+        ),
+        html.Div(
+            [_chart_panel(trend, i) for i, trend in enumerate(data.trends)],
+            className="hw-two-columns",
+        ),
+        html.Section(
+            [
+                html.H2("Where the delayed days were lost this week"),
+                html.Div(tables, className="hw-three-columns"),
+            ],
+            className="hw-panel",
+        ),
+    ]
+
+
+@safe_layout
+def layout(
+    week: str | None = None, site: str | None = None, weeks: str | None = None, **_q: str
+) -> html.Div:
+    with read_session() as session:
+        latest = view.latest_week(session)
+        week_end = view.read_week(week, latest)
+        sites = flow.summary(session).sites
+        codes = {s.site_code for s in sites}
+        chosen_site = site if site in codes else None
+        span = view.read_span(weeks)
+        data = view.gather(session, week_end=week_end, site=chosen_site, weeks=span)
+    week_options = [
+        {
+            "label": f"Week ending {formats.day(latest - timedelta(weeks=i))}",
+            "value": (latest - timedelta(weeks=i)).isoformat(),
+        }
+        for i in range(view.WEEK_CHOICES)
+    ]
+    site_options = [{"label": "Whole system", "value": view.SYSTEM}] + [
+        {"label": s.name, "value": s.site_code or ""} for s in sites
+    ]
+    return html.Div(
+        [
+            dcc.Store(id="weekly-query"),
+            dcc.Store(id="weekly-query-written"),
+            dcc.Download(id="weekly-download-html"),
+            dcc.Download(id="weekly-download-csv"),
+            html.Header(
+                [
+                    html.H1("Weekly report"),
+                    html.P(
+                        "Each measure's last weeks as an NHS Making Data Count chart: is this "
+                        "week's change a signal (special cause) or the usual ups and downs "
+                        "(common cause)? Choose the week and the area; download the report to "
+                        "share or print.",
+                        className="lead-text",
+                    ),
+                ],
+                className="page-header",
+            ),
+            html.Section(
+                [
+                    html.Div(
+                        [
+                            html.Div(
+                                [
+                                    dbc.Label("Week", html_for="weekly-week"),
+                                    dbc.Select(
+                                        id="weekly-week",
+                                        options=week_options,
+                                        value=week_end.isoformat(),
+                                    ),
+                                ]
+                            ),
+                            html.Div(
+                                [
+                                    dbc.Label("Area", html_for="weekly-site"),
+                                    dbc.Select(
+                                        id="weekly-site",
+                                        options=site_options,
+                                        value=chosen_site or view.SYSTEM,
+                                    ),
+                                ]
+                            ),
+                            html.Div(
+                                [
+                                    dbc.Label("Weeks on each chart", html_for="weekly-span"),
+                                    dbc.Select(
+                                        id="weekly-span",
+                                        options=[
+                                            {"label": f"{n} weeks", "value": str(n)}
+                                            for n in view.SPAN_CHOICES
+                                        ],
+                                        value=str(span),
+                                    ),
+                                ]
+                            ),
+                            html.Div(
+                                [
+                                    dbc.Button(
+                                        "Download report (HTML, works offline)",
+                                        id="weekly-html-button",
+                                        color="primary",
+                                        className="me-2 mb-1",
+                                    ),
+                                    dbc.Button(
+                                        "Download tables (CSV)",
+                                        id="weekly-csv-button",
+                                        color="primary",
+                                        outline=True,
+                                        className="mb-1",
+                                    ),
+                                ],
+                                className="no-print",
+                            ),
+                        ],
+                        className="hw-filters",
+                    ),
+                ],
+                className="hw-panel",
+                **components.attrs(aria_label="Choose the week and area"),
+            ),
+            dcc.Loading(html.Div(_content(data), id="weekly-content"), type="dot"),
+        ]
+    )
+
+
+def _choices(week: str | None, site: str | None, span: str | None) -> tuple[date, str | None, int]:
+    with read_session() as session:
+        latest = view.latest_week(session)
+    site_code = site if site and site != view.SYSTEM else None
+    return view.read_week(week, latest), site_code, view.read_span(span)
+
+
+@callback(
+    Output("weekly-content", "children"),
+    Output("weekly-query", "data"),
+    Input("weekly-week", "value"),
+    Input("weekly-site", "value"),
+    Input("weekly-span", "value"),
+    prevent_initial_call=True,
+)
+def choose(week: str | None, site: str | None, span: str | None) -> tuple[Any, str]:
+    """Redraw the report for the chosen week and area, and keep the choice in the address."""
+    week_end, site_code, weeks = _choices(week, site, span)
+    with read_session() as session:
+        data = view.gather(session, week_end=week_end, site=site_code, weeks=weeks)
+    query = {"week": week_end.isoformat(), "weeks": str(weeks)}
+    if site_code:
+        query["site"] = site_code
+    return _content(data), "?" + urlencode(query)
+
+
+@callback(
+    Output("weekly-download-html", "data"),
+    Input("weekly-html-button", "n_clicks"),
+    State("weekly-week", "value"),
+    State("weekly-site", "value"),
+    State("weekly-span", "value"),
+    prevent_initial_call=True,
+)
+def download_html(_n: int, week: str | None, site: str | None, span: str | None) -> Any:
+    """The report as one self-contained HTML file (opens offline)."""
+    week_end, site_code, weeks = _choices(week, site, span)
+    with read_session() as session:
+        data = view.gather(session, week_end=week_end, site=site_code, weeks=weeks)
+    document = report.build_html(
+        title=data.title,
+        subtitle=data.subtitle,
+        charts=[(trend, view.figure(trend)) for trend in data.trends],
+        changes=report.what_changed(data.trends),
+        tables=data.tables,
+        generated_at=datetime.now(UTC),
+    )
+    name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
+    return dcc.send_string(document, name, type="text/html")
+
+
+@callback(
+    Output("weekly-download-csv", "data"),
+    Input("weekly-csv-button", "n_clicks"),
+    State("weekly-week", "value"),
+    State("weekly-site", "value"),
+    prevent_initial_call=True,
+)
+def download_csv(_n: int, week: str | None, site: str | None) -> Any:
+    """The week's breakdown tables as CSV (spreadsheet formulas neutralised)."""
+    week_end, site_code, _weeks = _choices(week, site, None)
+    with read_session() as session:
+        data = view.gather(session, week_end=week_end, site=site_code, weeks=1, with_trends=False)
+    text = report.tables_csv(data.tables, scope=data.area_name, period=data.period)
+    name = f"homeward-weekly-tables-{site_code or 'system'}-{week_end.isoformat()}.csv"
+    return dcc.send_string(text, name, type="text/csv")
+
+
+clientside_callback(
+    ClientsideFunction(namespace="homeward", function_name="syncQueryString"),
+    Output("weekly-query-written", "data"),
+    Input("weekly-query", "data"),
+    prevent_initial_call=True,
+)

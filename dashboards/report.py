@@ -1,0 +1,212 @@
+"""The weekly report as words, one self-contained HTML file, and CSV (pure functions).
+
+CSV cells go through ``app.security.csv_safety`` (spreadsheet formulas neutralised).
+
+The HTML file opens offline: plotly.js is inlined once, styles are inline, icons are inline
+SVG; it references nothing outside itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+
+import plotly.graph_objects as go
+
+from app.metrics.schemas import WeeklyTrend
+from app.security import csv_safety
+from dashboards import formats, icons, theme
+
+POINT_WORDS = {
+    "improvement": "special cause improvement",
+    "concern": "special cause concern",
+    "neutral": "special cause variation (neither better nor worse)",
+}
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    delayed_days: int
+    share: float | None  # fraction 0–1
+
+
+@dataclass(frozen=True)
+class BreakdownTable:
+    title: str
+    heading: str  # the first column's heading
+    rows: Sequence[BreakdownRow]
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A measure's value with its unit (``92.4%``, ``31.6 patients``)."""
+    if value is None:
+        return formats.MISSING
+    if unit == "%":
+        return formats.percent(value)
+    decimals = 0 if float(value).is_integer() else 1
+    return f"{formats.number(value, decimals)} {unit}"
+
+
+def _rules(point: object) -> list[str]:
+    rules = []
+    if getattr(point, "outside_limits", False):
+        rules.append("a point outside the process limits")
+    if getattr(point, "run", False):
+        rules.append("a run of points on one side of the mean")
+    if getattr(point, "trend", False):
+        side = getattr(point, "side", None)
+        rules.append(f"a run of {'rising' if side == 'high' else 'falling'} points")
+    if getattr(point, "two_of_three", False):
+        rules.append("two of three points close to a process limit")
+    return rules
+
+
+def what_changed(trends: Sequence[WeeklyTrend]) -> list[str]:
+    """Sentences about the latest week, written from the special-cause flags."""
+    sentences = []
+    week_end: date | None = None
+    for trend in trends:
+        latest = next((p for p in reversed(trend.points) if p.value is not None), None)
+        if latest is None:
+            continue
+        week_end = latest.week_ending
+        if not latest.special_cause:
+            continue
+        rules = _rules(latest)
+        mean = value_text(trend.mean, trend.metric.unit)
+        sentences.append(
+            f"{trend.metric.label}: {value_text(latest.value, trend.metric.unit)} in the week "
+            f"ending {formats.day(latest.week_ending)} (mean {mean}), "
+            f"{POINT_WORDS.get(latest.point_type, 'special cause variation')}"
+            + (f": {', '.join(rules)}." if rules else ".")
+        )
+    if not sentences:
+        when = f" in the week ending {formats.day(week_end)}" if week_end else ""
+        sentences.append(
+            f"No measure shows special cause variation{when}: every change is within the "
+            "range the process usually produces (common cause variation)."
+        )
+    return sentences
+
+
+def summary_text(trend: WeeklyTrend) -> str:
+    """One line a reader can take without the chart: latest value, mean and limits."""
+    latest = next((p for p in reversed(trend.points) if p.value is not None), None)
+    unit = trend.metric.unit
+    if latest is None:
+        return "No data for these weeks."
+    text = (
+        f"Week ending {formats.day(latest.week_ending)}: {value_text(latest.value, unit)}. "
+        f"Mean {value_text(trend.mean, unit)}; "
+    )
+    if trend.lower_limit is None or trend.upper_limit is None:
+        return text + "too few weeks yet for process limits."
+    text += (
+        f"process limits {value_text(trend.lower_limit, unit)} to "
+        f"{value_text(trend.upper_limit, unit)}."
+    )
+    if trend.provisional:
+        text += " Limits are provisional (fewer than 12 weeks)."
+    return text
+
+
+def tables_csv(tables: Sequence[BreakdownTable], *, scope: str, period: str) -> str:
+    """The breakdown tables as one CSV: a row per group, with the table it belongs to."""
+    return csv_safety.to_csv(
+        ["area", "period", "breakdown", "group", "delayed_days", "share_pct"],
+        (
+            [
+                scope,
+                period,
+                table.title,
+                row.label,
+                row.delayed_days,
+                None if row.share is None else round(row.share * 100, 1),
+            ]
+            for table in tables
+            for row in table.rows
+        ),
+    )
+
+
+_STYLE = f"""
+body {{ font-family: Arial, Helvetica, sans-serif; color: {theme.NHS_BLACK}; margin: 2rem;
+  max-width: 1200px; }}
+h1 {{ color: {theme.NHS_DARK_BLUE}; }}
+h2 {{ border-bottom: 3px solid {theme.NHS_BLUE}; padding-bottom: 0.2rem; margin-top: 2rem; }}
+.icons {{ display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }}
+.icon {{ display: inline-flex; gap: 0.4rem; align-items: center; font-weight: 600; }}
+table {{ border-collapse: collapse; margin: 1rem 0; min-width: 28rem; }}
+caption {{ text-align: left; font-weight: 700; padding-bottom: 0.3rem; }}
+th, td {{ border-bottom: 1px solid {theme.NHS_GREY_4}; padding: 0.3rem 0.6rem; text-align: left; }}
+th {{ background: {theme.NHS_GREY_5}; }}
+td.num, th.num {{ text-align: right; }}
+.note {{ color: {theme.NHS_GREY_1}; }}
+"""
+
+
+def _table_html(table: BreakdownTable) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(r.label)}</td><td class='num'>{r.delayed_days:,}</td>"
+        f"<td class='num'>{formats.fraction_percent(r.share)}</td></tr>"
+        for r in table.rows
+    )
+    if not rows:
+        rows = "<tr><td colspan='3'>No delayed days in this week.</td></tr>"
+    return (
+        f"<table><caption>{escape(table.title)}</caption><thead><tr>"
+        f"<th scope='col'>{escape(table.heading)}</th><th scope='col' class='num'>Delayed days"
+        f"</th><th scope='col' class='num'>Share</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def build_html(
+    *,
+    title: str,
+    subtitle: str,
+    charts: Sequence[tuple[WeeklyTrend, go.Figure]],
+    changes: Sequence[str],
+    tables: Sequence[BreakdownTable],
+    generated_at: datetime,
+) -> str:
+    """The whole report as one HTML document with plotly.js inlined once."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(subtitle)}</p>",
+        f"<p class='note'>Generated {escape(formats.date_time(generated_at))} by Homeward. "
+        "Charts are NHS Making Data Count XmR charts: grey points are common cause "
+        "variation, blue special cause improvement, orange special cause concern, purple "
+        "special cause neither better nor worse; the mean is solid, the process limits "
+        "dashed.</p>",
+        "<h2>What changed this week</h2><ul>",
+        *(f"<li>{escape(sentence)}</li>" for sentence in changes),
+        "</ul>",
+    ]
+    for index, (trend, figure) in enumerate(charts):
+        variation = icons.variation(trend.variation_icon)
+        assurance = icons.assurance(trend.assurance_icon)
+        parts.extend(
+            [
+                f"<h2>{escape(trend.metric.label)}</h2>",
+                "<div class='icons'>",
+                f"<span class='icon'>{variation.svg()} {escape(variation.words)}</span>",
+                f"<span class='icon'>{assurance.svg()} {escape(assurance.words)}</span>",
+                "</div>",
+                f"<p>{escape(summary_text(trend))}</p>",
+                figure.to_html(
+                    full_html=False,
+                    include_plotlyjs=index == 0,
+                    config={"displaylogo": False, "responsive": True},
+                ),
+            ]
+        )
+    parts.append("<h2>Delayed days this week</h2>")
+    parts.extend(_table_html(table) for table in tables)
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,143 @@
+"""The weekly report's data: the registry's weekly SPC series and the week's delayed days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from app.metrics import flow, freshness, timebase, trends
+from app.metrics.schemas import WeeklyTrend
+from dashboards import figures, formats, report
+
+REPORT_METRICS = (
+    "nctr_remaining",
+    "delayed_days",
+    "pct_discharged_within_1_day",
+    "super_stranded",
+    "red_pct",
+    "ga_occupancy",
+    "p1_waiting",
+    "p3_waiting",
+)
+WEEK_CHOICES = 52
+SPAN_CHOICES = (12, 26, 52)
+DEFAULT_SPAN = 26
+SYSTEM = "system"
+BREAKDOWNS = (
+    ("reason", "By reason", "Reason"),
+    ("agency", "By who must act", "Agency responsible"),
+    ("local_authority", "By council", "Council"),
+)
+
+
+@dataclass
+class WeeklyReport:
+    week_end: date
+    site: str | None
+    area_name: str
+    weeks: int
+    trends: list[WeeklyTrend]
+    tables: list[report.BreakdownTable]
+
+    @property
+    def week_start(self) -> date:
+        return self.week_end - timedelta(days=6)
+
+    @property
+    def title(self) -> str:
+        return f"Weekly discharge flow report: {self.area_name}"
+
+    @property
+    def period(self) -> str:
+        return f"{formats.day(self.week_start)} to {formats.day(self.week_end)}"
+
+    @property
+    def subtitle(self) -> str:
+        return (
+            f"Week {self.period}; charts show the {self.weeks} weeks to "
+            f"{formats.day(self.week_end)} (weeks end on Sunday)."
+        )
+
+
+def latest_week(session: Any) -> date:
+    """The last complete week of the data: the Sunday on or before the day before the newest
+    data of any feed (the rule ``trends.weekly`` applies to today, applied to the data's end)."""
+    newest = max((t for t in freshness.as_of(session).values() if t), default=None)
+    day = timebase.local_date(newest) if newest else timebase.yesterday() + timedelta(days=1)
+    return timebase.sunday_on_or_before(day - timedelta(days=1))
+
+
+def gather(
+    session: Any, *, week_end: date, site: str | None, weeks: int, with_trends: bool = True
+) -> WeeklyReport:
+    area_name = "Whole system"
+    if site:
+        area_name = flow.summary(session, site=site).total.name
+    weekly = (
+        [
+            trends.weekly(session, metric=slug, weeks=weeks, site=site, end=week_end)
+            for slug in REPORT_METRICS
+        ]
+        if with_trends
+        else []
+    )
+    tables = []
+    for group_by, title, heading in BREAKDOWNS:
+        delayed = flow.delayed_days(
+            session,
+            start=week_end - timedelta(days=6),
+            end=week_end,
+            site=site,
+            group_by=group_by,
+        )
+        tables.append(
+            report.BreakdownTable(
+                title=f"Delayed days {title.lower()}",
+                heading=heading,
+                rows=[
+                    report.BreakdownRow(g.label, g.delayed_days, g.share) for g in delayed.groups
+                ],
+            )
+        )
+    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables)
+
+
+def figure(trend: WeeklyTrend) -> Any:
+    """The SPC chart of a trend, starting at its first week with a value."""
+    unit = trend.metric.unit
+    first = next((i for i, p in enumerate(trend.points) if p.value is not None), 0)
+    return figures.spc_chart(
+        [
+            {
+                "x": p.week_ending,
+                "value": p.value,
+                "mean": p.mean,
+                "lower_limit": p.lower_limit,
+                "upper_limit": p.upper_limit,
+                "point_type": p.point_type,
+            }
+            for p in trend.points[first:]
+        ],
+        title=None,  # the panel's heading names the measure
+        y_title="Per cent" if unit == "%" else unit.capitalize(),
+        target=trend.metric.target,
+        provisional=trend.provisional,
+        value_format=".1f",
+    )
+
+
+def read_week(value: str | None, latest: date) -> date:
+    try:
+        chosen = date.fromisoformat(value) if value else latest
+    except ValueError:
+        chosen = latest
+    return timebase.sunday_on_or_before(min(chosen, latest))
+
+
+def read_span(value: Any) -> int:
+    try:
+        span = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_SPAN
+    return span if span in SPAN_CHOICES else DEFAULT_SPAN
