@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.security.testing import sign_in
 from sqlalchemy import Engine
 
 from app.main import create_app
+from app.security.testing import sign_in
 
 AT = "2026-10-31T12:00:00Z"
 PERIOD = {"start": "2026-10-01", "end": "2026-10-31"}

@@ -47,11 +47,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from app.security.testing import sign_in
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.security.testing import sign_in
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
 
