@@ -57,6 +57,9 @@ class WallData:
     week_start: date
     gaps: CapacityGaps
     freshness: list[freshness.FeedStatus]
+    # NCtR in hospital at the same time of day 1 and 7 days earlier, per area key: the wall
+    # compares like with like (a mid-day count with a mid-day count, not with a midnight one)
+    nctr_earlier: dict[int, dict[str, int]] = field(default_factory=dict)
     areas: list[AreaKey] = field(default_factory=list)
     capacity: list[CapacityRow] = field(default_factory=list)
 
@@ -92,6 +95,12 @@ def collect(session: Session, *, at: datetime | None) -> WallData:
         # wall shows a past moment (the runs of a replayed history happened "now").
         freshness=freshness.feed_status(session),
     )
+    for lag in (1, 7):
+        earlier = flow.summary(session, at=moment - timedelta(days=lag))
+        data.nctr_earlier[lag] = {
+            SYSTEM: earlier.total.nctr_in_hospital,
+            **{str(s.site_code): s.nctr_in_hospital for s in earlier.sites if s.site_code},
+        }
     data.areas = [AreaKey(SYSTEM, "Whole system")] + [
         AreaKey(str(site.site_code), site.name) for site in sites
     ]
@@ -149,10 +158,10 @@ def _drivers(escalation: Escalation) -> str:
     return "; ".join(parts) + "."
 
 
-def _change(current: int | None, earlier: NctrDay | None) -> str:
+def _change(current: int | None, earlier: int | None) -> str:
     if current is None or earlier is None:
         return formats.MISSING
-    return formats.signed(current - earlier.remaining)
+    return formats.signed(current - earlier)
 
 
 def _area_values(
@@ -167,8 +176,9 @@ def _area_values(
     values[f"{key}.nctr"] = formats.number(area.nctr_in_hospital)
     week_ago = data.today - timedelta(days=7)
     values[f"{key}.nctr.detail"] = (
-        f"{_change(area.nctr_in_hospital, days.get(data.today - timedelta(days=1)))} vs "
-        f"yesterday, {_change(area.nctr_in_hospital, days.get(week_ago))} vs "
+        f"{_change(area.nctr_in_hospital, data.nctr_earlier.get(1, {}).get(key))} vs "
+        f"this time yesterday, "
+        f"{_change(area.nctr_in_hospital, data.nctr_earlier.get(7, {}).get(key))} vs "
         f"{week_ago:%a} {formats.short_day(week_ago)}"
     )
     today = days.get(data.today)

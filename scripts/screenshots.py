@@ -25,7 +25,7 @@ from app.metrics import flow, patients  # noqa: E402
 from tests.browser import support  # noqa: E402
 
 
-def _pages(database_url: str, at: str) -> list[tuple[str, str, str]]:
+def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, str, str]]:
     """(file name, address, CSS selector that shows the page is ready)."""
     from datetime import datetime
 
@@ -38,7 +38,7 @@ def _pages(database_url: str, at: str) -> list[tuple[str, str, str]]:
         everyone = patients.delayed(session, at=moment).patients
     engine.dispose()
     patient = (p3 or everyone)[0]
-    query = "at=" + quote(at)
+    query = "live=1" if live else "at=" + quote(at)  # a live store is shown as of now
     return [
         ("overview.png", f"/?{query}", "#sites-grid"),
         ("site.png", f"/site/{site.site_code}?{query}", "#wards-grid"),
@@ -61,6 +61,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="a store already holding the sample")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--now", action="store_true", help="view a live store (make run's) as of now"
+    )
     args = parser.parse_args()
     sample = support.sample_dir()
     work = Path(tempfile.mkdtemp(prefix="homeward-screenshots-"))
@@ -68,8 +71,13 @@ def main() -> None:
     if not args.database_url:
         print(f"loading the sample from {sample} …", flush=True)
         support.build_sample_database(url, sample)
-    at = support.sample_moment(sample).isoformat()
-    pages = _pages(url, at)
+    if args.now:
+        from datetime import UTC, datetime
+
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+    else:
+        at = support.sample_moment(sample).isoformat()
+    pages = _pages(url, at, live=args.now)
     server = support.LiveServer(url, work / "uvicorn.log")
     args.out.mkdir(parents=True, exist_ok=True)
     try:

@@ -117,6 +117,8 @@ def _data() -> wall_data.WallData:
         gaps=gaps,
         freshness=[],
     )
+    # NCtR in hospital at this time of day: 43 yesterday, 31 a week ago
+    data.nctr_earlier = {1: {"system": 43, "RXA01": 43}, 7: {"system": 31, "RXA01": 31}}
     data.capacity = wall_data._capacity_rows(gaps)
     return data
 
@@ -124,7 +126,8 @@ def _data() -> wall_data.WallData:
 def test_values_are_written_for_the_system_and_each_acute_site() -> None:
     values = wall_data.values(_data(), refreshed_at=datetime(2026, 11, 18, 10, 0, 5, tzinfo=UTC))
     assert values["system.nctr"] == "40"
-    assert values["system.nctr.detail"] == "−3 vs yesterday, +9 vs Wed 11 Nov"
+    # 40 now − 43 this time yesterday = −3; 40 − 31 a week ago = +9
+    assert values["system.nctr.detail"] == "−3 vs this time yesterday, +9 vs Wed 11 Nov"
     assert values["system.occupancy"] == "96.4%"
     assert values["system.occupancy.detail"] == "10 escalation beds open"
     assert values["system.discharged"] == "6"

@@ -200,7 +200,8 @@ def me(principal: PrincipalDep) -> Me:
     )
 
 
-@router.api_route("/kiosk", methods=["GET", "POST"], operation_id="auth_kiosk")
+@router.post("/kiosk", operation_id="auth_kiosk_post")
+@router.get("/kiosk", operation_id="auth_kiosk")
 async def kiosk(
     request: Request,
     db: SessionDep,

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
@@ -19,6 +19,8 @@ from ingest.loader import DatabaseUnavailable, load_batch
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 FeedName = Literal["beds", "care_homes", "domiciliary", "patients"]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# run ids are 32-bit integers in the store: anything larger is no run, and must not reach it
+RunId = Annotated[int, Path(ge=1, le=2_147_483_647, description="an ingest run id")]
 
 
 class RunSummaryOut(BaseModel):
@@ -123,8 +125,13 @@ def runs(
     return ingest_runs.list_runs(session, feed=feed, status=status, limit=limit, offset=offset)
 
 
-@router.get("/runs/{run_id}", response_model=ingest_runs.RunDetail, operation_id="get_feed_run")
-def run(run_id: int, session: SessionDep) -> ingest_runs.RunDetail:
+@router.get(
+    "/runs/{run_id}",
+    response_model=ingest_runs.RunDetail,
+    operation_id="get_feed_run",
+    responses={404: {"description": "No such run"}},
+)
+def run(run_id: RunId, session: SessionDep) -> ingest_runs.RunDetail:
     """One ingest run with its counts, warnings and notices."""
     found = ingest_runs.get_run(session, run_id)
     if found is None:
@@ -136,9 +143,10 @@ def run(run_id: int, session: SessionDep) -> ingest_runs.RunDetail:
     "/runs/{run_id}/rejected",
     response_model=ingest_runs.RejectedPage,
     operation_id="get_feed_run_rejected",
+    responses={404: {"description": "No such run"}},
 )
 def rejected(
-    run_id: int,
+    run_id: RunId,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
