@@ -280,10 +280,12 @@ def demo(
     for username, role, password in accounts:
         console.print(f"  sign in as [bold]{username}[/bold] / {password}   ({role})")
     console.print(
-        f"  wall kiosk (no sign-in): http://{host}:{port}/api/v1/auth/kiosk?token={kiosk}"
+        f"  wall kiosk (no sign-in): http://{host}:{port}/api/v1/auth/kiosk?token={kiosk}",
+        soft_wrap=True,
     )
     if not serve_after:
         return
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a job a minute is not news
     os.environ.setdefault("HOMEWARD_RUN_SCHEDULER", "true")
     os.environ.setdefault("HOMEWARD_SIMULATOR", "true")
     get_settings.cache_clear()
