@@ -1,0 +1,43 @@
+"""Signing the harness in: the API refuses anonymous reads, so the harness makes its own
+coordinator account in each store it measures (demo mode; never a production store)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+USERNAME = "bench-coordinator"
+PASSWORD = "bench-coordinator-password-not-secret"
+LOGIN = "/api/v1/auth/login"
+
+
+def ensure_user(url: str) -> str | None:
+    """Make the harness's coordinator in the store at ``url``; None when done, else why not."""
+    os.environ["HOMEWARD_DATABASE_URL"] = url
+    try:
+        from app.db import get_sessionmaker, reset_caches
+        from app.security.accounts import create_user, get_by_username
+        from app.security.principal import utc_now
+        from app.security.roles import Role
+    except ImportError as exc:  # no security layer: nothing to sign in to
+        return f"no security layer ({exc})"
+    reset_caches()
+    try:
+        with get_sessionmaker()() as db:
+            if get_by_username(db, USERNAME) is None:
+                create_user(
+                    db, username=USERNAME, role=Role.COORDINATOR, password=PASSWORD, now=utc_now()
+                )
+                db.commit()
+    finally:
+        reset_caches()
+    return None
+
+
+def sign_in(client: Any) -> None:
+    """Sign a TestClient or an httpx client in (its cookie jar keeps the session)."""
+    response = client.post(LOGIN, json={"username": USERNAME, "password": PASSWORD})
+    if response.status_code == 404:
+        return  # no sign-in route: the API is open
+    if response.status_code != 200:
+        raise RuntimeError(f"the harness could not sign in: {response.status_code} {response.text}")
