@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bench import report
 from bench.plan import FULL, QUICK
-from bench.runner import run
+from bench.runner import MEASURES, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--histories", default="", help="comma-separated checkpoints (days) to measure"
+    )
+    parser.add_argument(
+        "--measures",
+        default=",".join(MEASURES),
+        help="comma-separated: " + ",".join(MEASURES),
     )
     parser.add_argument(
         "--merge",
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         log=log,
         load=not args.no_load,
         histories=[int(d) for d in args.histories.split(",") if d],
+        measures=tuple(m for m in args.measures.split(",") if m),
     )
     # the quick run is a smoke check: it never replaces the full run's results and doc
     results = report.QUICK_RESULTS if args.quick else report.RESULTS

@@ -25,7 +25,14 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set size so far, in MB (Linux reports KB)."""
+    """The process's peak resident set size since it started, in MB.
+
+    ``VmHWM``, not ``getrusage().ru_maxrss``: Linux carries ``ru_maxrss`` over from the parent
+    across fork and exec, so a worker started by a large harness would report the harness's
+    peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
