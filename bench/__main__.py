@@ -40,7 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-doc", action="store_true", help="write the JSON only, not docs/performance.md"
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite docs/performance.md from bench/results/latest.json, measuring nothing",
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        report.rewrite_doc()
+        return 0
     plan = QUICK if args.quick else FULL
     started = datetime.now(UTC)
     clock = time.perf_counter()

@@ -44,6 +44,24 @@ def _met(record: Record) -> str:
     return {True: "yes", False: "**no**", None: "–"}[record.met]
 
 
+def rewrite_doc(path: Path = RESULTS) -> None:
+    """Write docs/performance.md again from a results file (no measuring)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    fields = set(Record.__dataclass_fields__)
+    outcome = Outcome(
+        records=[
+            Record(**{k: v for k, v in item.items() if k in fields})
+            for item in document.get("records", [])
+        ],
+        notes=clean_notes([], document.get("notes", [])),
+        disagreements=document.get("disagreements", {}),
+        load_timeline=document.get("load_timeline", []),
+    )
+    document["notes"] = outcome.notes
+    path.write_text(json.dumps(document, indent=1, default=str) + "\n", encoding="utf-8")
+    write_doc(document, outcome)
+
+
 def write_json(
     outcome: Outcome, plan_name: str, started: datetime, path: Path = RESULTS
 ) -> dict[str, Any]:
@@ -90,11 +108,23 @@ def merge_previous(outcome: Outcome, path: Path) -> None:
         outcome.load_timeline += [
             t for t in previous.get("load_timeline", []) if (t["scale"], t["db"]) not in loaded
         ]
-    outcome.notes += [
-        f"(from the run of {previous.get('started_at')}) {n}"
-        for n in previous.get("notes", [])
-        if "not measured" not in n
-    ]
+    outcome.notes = clean_notes(outcome.notes, previous.get("notes", []))
+
+
+def clean_notes(current: list[str], earlier: list[str]) -> list[str]:
+    """This run's notes, then the earlier notes about stores this run did not measure again
+    (without failures, which a later run replaces, and without repeats)."""
+    measured = {n.split(":", 1)[0] for n in current}
+    notes = list(current)
+    for note in earlier:
+        while note.startswith("(from the run of "):
+            note = note.split(") ", 1)[1]
+        if "not measured" in note or "measures stopped" in note or note in notes:
+            continue
+        if note.split(":", 1)[0] in measured:
+            continue
+        notes.append(note)
+    return notes
 
 
 def _sorted(records: list[Record]) -> list[Record]:
