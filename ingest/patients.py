@@ -75,6 +75,8 @@ from sqlalchemy.sql.dml import Insert
 
 from app.config import get_settings
 from ingest.contracts import PatientRow
+from ingest.day_counts import DayTouches
+from ingest.day_counts import refresh as refresh_day_counts
 from ingest.nhs_number import pseudonymise
 from ingest.notices import NoticeSink
 from ingest.registry import ensure_councils, ensure_wards
@@ -167,6 +169,7 @@ def apply_patient_batch(
         censuses[row.snapshot_at.astimezone(UTC)].append((line, row))
     for snapshot_at in sorted(censuses):
         _Census(batch, snapshot_at, censuses[snapshot_at]).apply()
+    refresh_day_counts(session, batch.touches)
     batch.result.loaded = len(rows) - len(batch.result.quarantined)
     return batch.result
 
@@ -407,6 +410,8 @@ class _Batch:
     protected: frozenset[str]
     chunk: int
     result: PatientBatchResult
+    # the (site, day) pairs of spell_days written, recounted into spell_day_counts at the end
+    touches: DayTouches = field(default_factory=DayTouches)
 
     def chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         for start in range(0, len(items), self.chunk):
@@ -1201,6 +1206,11 @@ class _Census:
 
     def _write_days(self) -> None:
         s, w = self.session, self.writes
+        touches = self.batch.touches
+        for spell, day in w.day_deletes_from:
+            touches.add_from(spell.site_code, day)
+        for spell, facts in w.days:
+            touches.add(spell.site_code, facts.day)
         if w.day_deletes_from:
             s.execute(
                 delete(DAYS).where(

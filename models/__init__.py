@@ -11,7 +11,7 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
-from models.patients import Spell, SpellDay, SpellEvent, SpellState
+from models.patients import Spell, SpellDay, SpellDayCount, SpellEvent, SpellState
 from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
 from models.security import ApiToken, AuditEvent, User, UserSession
 
@@ -36,6 +36,7 @@ __all__ = [
     "Site",
     "Spell",
     "SpellDay",
+    "SpellDayCount",
     "SpellEvent",
     "SpellState",
     "UTCDateTime",

@@ -14,6 +14,9 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
   pathway, council and the Red2Green status. Delayed days (§4.3) and Red2Green (§4.6) are
   counts over this table. The row for the day of the latest census is provisional until that
   day ends (it assumes the patient is still in at midnight).
+* ``spell_day_counts`` — ``spell_days`` counted per day, site and every attribute the period
+  metrics filter or group by; kept in step by ingest in the same transaction. What the
+  period metrics read.
 * ``spell_day_statuses`` — Red2Green statuses recorded for days that have no ``spell_days``
   row (the day was not, or is no longer, a bed day: e.g. the discharge day), kept so they
   come back if the day becomes a bed day again (a discharge withdrawn). The status of a bed
@@ -143,6 +146,29 @@ class SpellDay(Base):
     day_status_recorded_at: Mapped[datetime | None]  # the census that sent it (latest wins)
     r2g_status: Mapped[str] = mapped_column(String(12))
     r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class SpellDayCount(Base):
+    """``spell_days`` rolled up: how many bed days share one combination of what the period
+    metrics filter and group by, per day and site (ingest keeps it in step, see
+    ``ingest/day_counts.py``). Delayed days, the daily sitrep and Red2Green read this table, so
+    a year's period figures read O(days x groups) rows instead of one row per patient-day."""
+
+    __tablename__ = "spell_day_counts"
+    __table_args__ = (Index("ix_spell_day_counts_day_site", "day", "site_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    site_code: Mapped[str] = mapped_column(String(12))
+    ward_code: Mapped[str] = mapped_column(String(32))
+    local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    nctr: Mapped[bool] = mapped_column(Boolean)
+    pathway: Mapped[int | None]
+    delay_reason_code: Mapped[str | None] = mapped_column(String(32))
+    delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
+    r2g_status: Mapped[str] = mapped_column(String(12))
+    r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
+    n: Mapped[int]  # bed days with exactly these values
 
 
 class SpellDayStatus(Base):

@@ -1,0 +1,55 @@
+"""spell_day_counts: spell_days rolled up per day, site and attribute, for period metrics
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-02 17:40:00
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+KEY = (
+    "day, site_code, ward_code, local_authority_code, nctr, pathway, delay_reason_code, "
+    "delay_attributable_to, r2g_status, r2g_reason_code"
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "spell_day_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("site_code", sa.String(length=12), nullable=False),
+        sa.Column("ward_code", sa.String(length=32), nullable=False),
+        sa.Column("local_authority_code", sa.String(length=9), nullable=True),
+        sa.Column("nctr", sa.Boolean(), nullable=False),
+        sa.Column("pathway", sa.Integer(), nullable=True),
+        sa.Column("delay_reason_code", sa.String(length=32), nullable=True),
+        sa.Column("delay_attributable_to", sa.String(length=12), nullable=True),
+        sa.Column("r2g_status", sa.String(length=12), nullable=False),
+        sa.Column("r2g_reason_code", sa.String(length=32), nullable=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_spell_day_counts")),
+    )
+    op.create_index(
+        "ix_spell_day_counts_day_site", "spell_day_counts", ["day", "site_code"], unique=False
+    )
+    # an existing store: count its history once
+    op.execute(
+        f"INSERT INTO spell_day_counts ({KEY}, n) "
+        f"SELECT {KEY}, count(*) FROM spell_days GROUP BY {KEY}"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_spell_day_counts_day_site", table_name="spell_day_counts")
+    op.drop_table("spell_day_counts")

@@ -1,0 +1,110 @@
+"""Keep ``spell_day_counts`` (``spell_days`` rolled up per day, site and attributes) in step.
+
+The patients census writes ``spell_days`` rows for a few (site, day) pairs — the census day,
+and earlier days only when a late DRD, a discharge or an out-of-order census rewrites a spell's
+history from some day on. The census records what it touched in a :class:`DayTouches`;
+:func:`refresh` then recounts exactly those (site, day) pairs from ``spell_days`` in the same
+transaction (delete their counts, insert ``SELECT … GROUP BY``). A recount is always exact, so
+counting a pair that did not change is harmless; what matters is that no changed pair is
+missed, which is why a spell's "rewrite from day D" touches every day from D on for its site.
+
+:func:`rebuild` recounts the whole table (the migration that introduced it does the same in
+SQL); ``tests/test_day_counts.py`` checks that the incremental counts always equal a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, delete, false, func, insert, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from models.patients import SpellDay, SpellDayCount
+
+#: what the period metrics filter or group by: the roll-up's key (``n`` counts the bed days)
+KEY_COLUMNS = (
+    "day",
+    "site_code",
+    "ward_code",
+    "local_authority_code",
+    "nctr",
+    "pathway",
+    "delay_reason_code",
+    "delay_attributable_to",
+    "r2g_status",
+    "r2g_reason_code",
+)
+
+
+@dataclass
+class DayTouches:
+    """The (site, day) pairs whose ``spell_days`` rows a batch wrote or deleted."""
+
+    days: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
+    #: site → the earliest day from which every later day of the site may have changed
+    from_day: dict[str, date] = field(default_factory=dict)
+
+    def add(self, site_code: str, day: date) -> None:
+        self.days[site_code].add(day)
+
+    def add_from(self, site_code: str, day: date) -> None:
+        known = self.from_day.get(site_code)
+        self.from_day[site_code] = day if known is None else min(known, day)
+
+    def __bool__(self) -> bool:
+        return bool(self.from_day) or any(self.days.values())
+
+    def groups(self) -> dict[tuple[frozenset[date], date | None], list[str]]:
+        """Sites that touched the same days, so one statement recounts them together."""
+        grouped: dict[tuple[frozenset[date], date | None], list[str]] = defaultdict(list)
+        for site in sorted(set(self.days) | set(self.from_day)):
+            start = self.from_day.get(site)
+            exact = frozenset(d for d in self.days.get(site, ()) if start is None or d < start)
+            if exact or start is not None:
+                grouped[(exact, start)].append(site)
+        return grouped
+
+
+def _where(table: type[SpellDay] | type[SpellDayCount], sites: list[str], exact: frozenset[date],
+           start: date | None) -> ColumnElement[bool]:
+    on_days: list[ColumnElement[bool]] = []
+    if exact:
+        on_days.append(table.day.in_(sorted(exact)))
+    if start is not None:
+        on_days.append(table.day >= start)
+    return and_(table.site_code.in_(sites), or_(false(), *on_days))
+
+
+def _recount(session: Session, where_days: ColumnElement[bool] | None,
+             where_counts: ColumnElement[bool] | None) -> None:
+    remove = delete(SpellDayCount)
+    if where_counts is not None:
+        remove = remove.where(where_counts)
+    session.execute(remove)
+    keys = [getattr(SpellDay, c) for c in KEY_COLUMNS]
+    counted = select(*keys, func.count()).group_by(*keys)
+    if where_days is not None:
+        counted = counted.where(where_days)
+    session.execute(insert(SpellDayCount).from_select([*KEY_COLUMNS, "n"], counted))
+
+
+def refresh(session: Session, touches: DayTouches) -> None:
+    """Recount the touched (site, day) pairs, in the caller's transaction (after its writes)."""
+    if not touches:
+        return
+    session.flush()
+    for (exact, start), sites in touches.groups().items():
+        _recount(
+            session,
+            _where(SpellDay, sites, exact, start),
+            _where(SpellDayCount, sites, exact, start),
+        )
+
+
+def rebuild(session: Session) -> None:
+    """Recount every day of every site from ``spell_days``."""
+    session.flush()
+    _recount(session, None, None)
