@@ -68,7 +68,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -1177,7 +1177,8 @@ class _Census:
                 delete(EVENTS).where(
                     EVENTS.c.spell_pk == bindparam("b_pk"),
                     EVENTS.c.event_at >= bindparam("b_at"),
-                    EVENTS.c.event_type.in_(STATE_EVENT_TYPES),
+                    # the types inline: an expanding IN cannot go through executemany
+                    EVENTS.c.event_type.in_([literal_column(f"'{t}'") for t in STATE_EVENT_TYPES]),
                 ),
                 [{"b_pk": spell.pk, "b_at": at} for spell, at in w.event_deletes_from],
             )

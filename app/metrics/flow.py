@@ -2,8 +2,10 @@
 and Red2Green (DESIGN.md §4.1–§4.6), now and over periods, and their weekly series.
 
 Point-in-time figures take the latest census state of each spell at or before ``at``; period
-figures count ``spell_days`` (one row per spell per day whose end finds the patient in
-hospital, carrying what was in force that day, late DRDs included).
+figures count bed days (``spell_days``: one row per spell per day whose end finds the patient
+in hospital, carrying what was in force that day, late DRDs included). They read those counts
+from ``spell_day_counts``, the same rows rolled up per day, site and attribute by ingest
+(``ingest/day_counts.py``): a year of a system is O(days x groups) rows, not one per bed day.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ from app.metrics.timebase import (
     local_instant_case,
     resolve_at,
 )
-from models import DelayReason, Site, Spell, SpellDay, Ward
+from models import DelayReason, Site, Spell, SpellDayCount, Ward
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -99,6 +101,27 @@ def _occupancy(occupied: int, core: int, escalation_open: int) -> Occupancy:
 def in_site(column: Any, site: str | None) -> ColumnElement[bool]:
     """SQL: ``column`` is the site, or no condition for the whole system."""
     return column == site if site is not None else true()
+
+
+#: bed days, counted from the roll-up of ``spell_days`` (one row per day, site and attributes)
+DAYS = SpellDayCount
+
+
+def bed_days(condition: ColumnElement[bool] | None = None) -> Any:
+    """SQL: the number of bed days (meeting ``condition``) in the rows of a ``DAYS`` query."""
+    if condition is None:
+        return func.coalesce(func.sum(DAYS.n), 0)
+    return func.coalesce(func.sum(case((condition, DAYS.n), else_=0)), 0)
+
+
+def _day_totals() -> list[Any]:
+    """SQL: NCtR, red, green and not-recorded bed days."""
+    return [
+        bed_days(DAYS.nctr.is_(True)),
+        bed_days(DAYS.r2g_status == "red"),
+        bed_days(DAYS.r2g_status == "green"),
+        bed_days(DAYS.r2g_status == "not_recorded"),
+    ]
 
 
 # --- the summary at a moment ----------------------------------------------------------------
@@ -258,15 +281,9 @@ def day_counts(session: Session, start: date, end: date, site: str | None) -> pd
     """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
     patient NCtR (``nctr``), and red, green and not-recorded days."""
     rows = session.execute(
-        select(
-            SpellDay.day,
-            func.sum(case((SpellDay.nctr.is_(True), 1), else_=0)),
-            func.sum(case((SpellDay.r2g_status == "red", 1), else_=0)),
-            func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
-            func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
-        )
-        .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, site))
-        .group_by(SpellDay.day)
+        select(DAYS.day, *_day_totals())
+        .where(DAYS.day.between(start, end), in_site(DAYS.site_code, site))
+        .group_by(DAYS.day)
     ).all()
     frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
@@ -366,15 +383,15 @@ def _labeller(session: Session, group_by: str) -> Any:
 
 def _group_columns(group_by: str) -> list[Any]:
     columns: dict[str, list[Any]] = {
-        "reason": [SpellDay.delay_reason_code],
+        "reason": [DAYS.delay_reason_code],
         "dtoc_code": [DelayReason.dtoc_code],
-        "agency": [SpellDay.delay_attributable_to],
-        "local_authority": [SpellDay.local_authority_code],
-        "site": [SpellDay.site_code],
-        "ward": [SpellDay.site_code, SpellDay.ward_code],
-        "pathway": [SpellDay.pathway],
+        "agency": [DAYS.delay_attributable_to],
+        "local_authority": [DAYS.local_authority_code],
+        "site": [DAYS.site_code],
+        "ward": [DAYS.site_code, DAYS.ward_code],
+        "pathway": [DAYS.pathway],
         # Red2Green: the reason a red day was red
-        "r2g_reason": [SpellDay.r2g_reason_code],
+        "r2g_reason": [DAYS.r2g_reason_code],
     }
     return columns[group_by]
 
@@ -400,17 +417,17 @@ def delayed_days(
     if group_by is not None and group_by not in DELAYED_DAYS_GROUPS:
         raise InvalidParameter("group_by", f"must be one of {', '.join(DELAYED_DAYS_GROUPS)}")
     where = (
-        SpellDay.nctr.is_(True),
-        SpellDay.day.between(start, end),
-        in_site(SpellDay.site_code, code),
+        DAYS.nctr.is_(True),
+        DAYS.day.between(start, end),
+        in_site(DAYS.site_code, code),
     )
     if group_by is None:
-        total = int(session.scalar(select(func.count()).select_from(SpellDay).where(*where)) or 0)
+        total = int(session.scalar(select(bed_days()).where(*where)) or 0)
         return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
     keys = _group_columns(group_by)
-    query = select(*keys, func.count()).select_from(SpellDay).where(*where).group_by(*keys)
+    query = select(*keys, bed_days()).select_from(DAYS).where(*where).group_by(*keys)
     if group_by == "dtoc_code":
-        query = query.outerjoin(DelayReason, DelayReason.code == SpellDay.delay_reason_code)
+        query = query.outerjoin(DelayReason, DelayReason.code == DAYS.delay_reason_code)
     counts: dict[str | None, int] = defaultdict(int)
     for *values, n in session.execute(query):
         counts[_group_key(values)] += int(n)
@@ -496,9 +513,9 @@ def red2green(
     keys = _group_columns("r2g_reason" if group_by == "reason" else group_by)
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for *values, status, n in session.execute(
-        select(*keys, SpellDay.r2g_status, func.count())
-        .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, code))
-        .group_by(*keys, SpellDay.r2g_status)
+        select(*keys, DAYS.r2g_status, bed_days())
+        .where(DAYS.day.between(start, end), in_site(DAYS.site_code, code))
+        .group_by(*keys, DAYS.r2g_status)
     ):
         counts[_group_key(values)][status] += int(n)
     label = _labeller(session, group_by)
@@ -541,12 +558,12 @@ def _breakdown(
     if level == "site":
         occupancy_columns = [beds.c.site_code]
         patient_columns = [patients.c.site_code]
-        day_columns = [SpellDay.site_code]
+        day_columns = [DAYS.site_code]
         beds_where: Any = beds.c.bed_base == GENERAL_ACUTE
     else:
         occupancy_columns = [beds.c.site_code, beds.c.ward_code]
         patient_columns = [patients.c.site_code, patients.c.ward_code]
-        day_columns = [SpellDay.site_code, SpellDay.ward_code]
+        day_columns = [DAYS.site_code, DAYS.ward_code]
         beds_where = true()
 
     occupancy: dict[tuple[Any, ...], Occupancy] = {}
@@ -572,14 +589,8 @@ def _breakdown(
     period = {
         tuple(key): (int(delayed), int(red), int(green), int(nr))
         for *key, delayed, red, green, nr in session.execute(
-            select(
-                *day_columns,
-                func.sum(case((SpellDay.nctr.is_(True), 1), else_=0)),
-                func.sum(case((SpellDay.r2g_status == "red", 1), else_=0)),
-                func.sum(case((SpellDay.r2g_status == "green", 1), else_=0)),
-                func.sum(case((SpellDay.r2g_status == "not_recorded", 1), else_=0)),
-            )
-            .where(SpellDay.day.between(start, end), in_site(SpellDay.site_code, code))
+            select(*day_columns, *_day_totals())
+            .where(DAYS.day.between(start, end), in_site(DAYS.site_code, code))
             .group_by(*day_columns)
         )
     }
