@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8050
 
+    # The cache of metric results (app/metrics/cache.py): entries kept (0 turns it off), and
+    # how long an answer about "now" is kept (the others last until the next ingest run).
+    metrics_cache_size: int = Field(default=256, ge=0, le=100_000)
+    metrics_cache_seconds: float = Field(default=30, ge=0, le=3600)
+
     # Sign-in sessions (DESIGN §7; docs/security.md)
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)

@@ -59,7 +59,11 @@ def session_scope() -> Iterator[Session]:
 
 
 def reset_caches() -> None:
-    """Forget the cached engine and settings (tests switch databases with this)."""
+    """Forget the cached engine, settings and metric results (tests switch databases with
+    this)."""
+    from app.metrics.cache import reset_cache
+
+    reset_cache()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()

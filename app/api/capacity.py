@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.api.deps import SessionDep
-from app.api.metrics_params import At, Council, MetricsRoute
+from app.api.metrics_params import At, Council, MetricsRoute, cached_response
 from app.metrics import capacity
 from app.metrics.schemas import CapacityGaps, CareHomeCapacity, DomiciliaryCapacity
 
@@ -13,22 +13,32 @@ router = APIRouter(prefix="/capacity", tags=["capacity"], route_class=MetricsRou
 
 
 @router.get("/care-homes", response_model=CareHomeCapacity, operation_id="capacity_care_homes")
-def care_homes(
-    session: SessionDep, at: At = None, local_authority: Council = None
-) -> CareHomeCapacity:
+def care_homes(session: SessionDep, at: At = None, local_authority: Council = None) -> Response:
     """Care-home beds from each home's latest snapshot, by care type and council."""
-    return capacity.care_homes(session, at=at, local_authority=local_authority)
+    return cached_response(
+        session,
+        capacity.care_homes,
+        CareHomeCapacity,
+        now_bound=at is None,
+        at=at,
+        local_authority=local_authority,
+    )
 
 
 @router.get("/domiciliary", response_model=DomiciliaryCapacity, operation_id="capacity_domiciliary")
-def domiciliary(
-    session: SessionDep, at: At = None, local_authority: Council = None
-) -> DomiciliaryCapacity:
+def domiciliary(session: SessionDep, at: At = None, local_authority: Council = None) -> Response:
     """Home-care hours and packages from each provider's latest snapshot, by council."""
-    return capacity.domiciliary(session, at=at, local_authority=local_authority)
+    return cached_response(
+        session,
+        capacity.domiciliary,
+        DomiciliaryCapacity,
+        now_bound=at is None,
+        at=at,
+        local_authority=local_authority,
+    )
 
 
 @router.get("/gaps", response_model=CapacityGaps, operation_id="capacity_gaps")
-def gaps(session: SessionDep, at: At = None) -> CapacityGaps:
+def gaps(session: SessionDep, at: At = None) -> Response:
     """Patients waiting on pathways 1–3 against the capacity to meet them, by council."""
-    return capacity.gaps(session, at=at)
+    return cached_response(session, capacity.gaps, CapacityGaps, now_bound=at is None, at=at)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import SessionDep
-from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start
+from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start, cached_response
 from app.metrics import flow
 from app.metrics.schemas import (
     DelayedDays,
@@ -26,15 +26,19 @@ DelayedDaysGroupBy = Literal[
 
 
 @router.get("/summary", response_model=FlowSummary, operation_id="flow_summary")
-def summary(session: SessionDep, at: At = None, site: SiteCode = None) -> FlowSummary:
+def summary(session: SessionDep, at: At = None, site: SiteCode = None) -> Response:
     """The system and each site at a moment: occupancy, NCtR, long stays, waits, escalation."""
-    return flow.summary(session, at=at, site=site)
+    return cached_response(
+        session, flow.summary, FlowSummary, now_bound=at is None, at=at, site=site
+    )
 
 
 @router.get("/nctr-daily", response_model=list[NctrDay], operation_id="flow_nctr_daily")
-def nctr_daily(session: SessionDep, start: Start, end: End, site: SiteCode = None) -> list[NctrDay]:
+def nctr_daily(session: SessionDep, start: Start, end: End, site: SiteCode = None) -> Response:
     """Per day: NCtR patients discharged (by and after 17:00) and remaining at midnight."""
-    return flow.nctr_daily(session, start=start, end=end, site=site)
+    return cached_response(
+        session, flow.nctr_daily, list[NctrDay], now_bound=False, start=start, end=end, site=site
+    )
 
 
 @router.get("/delayed-days", response_model=DelayedDays, operation_id="flow_delayed_days")
@@ -46,9 +50,18 @@ def delayed_days(
     group_by: Annotated[
         DelayedDaysGroupBy | None, Query(description="split the total by this attribute")
     ] = None,
-) -> DelayedDays:
+) -> Response:
     """Delayed days (bed days lost) in a period, optionally by reason, agency, council, …"""
-    return flow.delayed_days(session, start=start, end=end, site=site, group_by=group_by)
+    return cached_response(
+        session,
+        flow.delayed_days,
+        DelayedDays,
+        now_bound=False,
+        start=start,
+        end=end,
+        site=site,
+        group_by=group_by,
+    )
 
 
 @router.get(
@@ -56,9 +69,17 @@ def delayed_days(
 )
 def discharge_delays(
     session: SessionDep, start: Start, end: End, site: SiteCode = None
-) -> DischargeDelays:
+) -> Response:
     """Discharges in a period by days from discharge ready date to discharge."""
-    return flow.discharge_delays(session, start=start, end=end, site=site)
+    return cached_response(
+        session,
+        flow.discharge_delays,
+        DischargeDelays,
+        now_bound=False,
+        start=start,
+        end=end,
+        site=site,
+    )
 
 
 @router.get("/red2green", response_model=Red2Green, operation_id="flow_red2green")
@@ -70,15 +91,26 @@ def red2green(
     group_by: Annotated[
         Literal["site", "ward", "reason"], Query(description="one row per site, ward or reason")
     ] = "site",
-) -> Red2Green:
+) -> Response:
     """Red, green and not-recorded patient-days in a period, with red %."""
-    return flow.red2green(session, start=start, end=end, site=site, group_by=group_by)
+    return cached_response(
+        session,
+        flow.red2green,
+        Red2Green,
+        now_bound=False,
+        start=start,
+        end=end,
+        site=site,
+        group_by=group_by,
+    )
 
 
 @router.get("/by-site", response_model=FlowBreakdown, operation_id="flow_by_site")
-def by_site(session: SessionDep, start: Start, end: End, at: At = None) -> FlowBreakdown:
+def by_site(session: SessionDep, start: Start, end: End, at: At = None) -> Response:
     """Each site: occupancy and NCtR at a moment, delayed days and red % in a period."""
-    return flow.by_site(session, start=start, end=end, at=at)
+    return cached_response(
+        session, flow.by_site, FlowBreakdown, now_bound=at is None, start=start, end=end, at=at
+    )
 
 
 @router.get("/by-ward", response_model=FlowBreakdown, operation_id="flow_by_ward")
@@ -88,6 +120,15 @@ def by_ward(
     start: Start,
     end: End,
     at: At = None,
-) -> FlowBreakdown:
+) -> Response:
     """Each ward of a site: occupancy and NCtR at a moment, delayed days and red % in a period."""
-    return flow.by_ward(session, site=site, start=start, end=end, at=at)
+    return cached_response(
+        session,
+        flow.by_ward,
+        FlowBreakdown,
+        now_bound=at is None,
+        site=site,
+        start=start,
+        end=end,
+        at=at,
+    )

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
+from app.metrics.cache import cached_json
 from app.metrics.errors import InvalidParameter, NotFound
 
 At = Annotated[
@@ -50,3 +52,20 @@ class MetricsRoute(APIRoute):
                 raise HTTPException(status_code=404, detail=str(exc))
 
         return route_handler
+
+
+def cached_response(
+    session: Session,
+    function: Callable[..., Any],
+    response_type: Any,
+    /,
+    *,
+    now_bound: bool,
+    **params: Any,
+) -> Response:
+    """The JSON answer of ``function(session, **params)`` from the metrics cache
+    (``app.metrics.cache``): the bytes FastAPI would write for ``response_model=response_type``,
+    serialised once per data version instead of once per request. The route keeps its
+    ``response_model`` for the OpenAPI schema."""
+    body, _result = cached_json(session, function, response_type, now_bound=now_bound, **params)
+    return Response(content=body, media_type="application/json")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep
 from app.api.metrics_params import At, Council, MetricsRoute, SiteCode
 from app.api.security_deps import PatientAuditDep
 from app.metrics import patients
+from app.metrics.cache import cached_json
 from app.metrics.schemas import DelayedPatients, Journey
 
 router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRoute)
@@ -30,7 +32,7 @@ def delayed(
         Query(description="the agency responsible for the delay"),
     ] = None,
     min_days: Annotated[int | None, Query(ge=0, description="at least this many days")] = None,
-) -> DelayedPatients:
+) -> Response:
     """Every patient in hospital with no criteria to reside, longest past their DRD first."""
     filters = {
         "at": at,
@@ -42,16 +44,23 @@ def delayed(
         "agency": agency,
         "min_days": min_days,
     }
-    result = patients.delayed(session, **filters)  # type: ignore[arg-type]
+    # The computation may come from the metrics cache; the read is audited every time.
+    body, result = cached_json(
+        session, patients.delayed, DelayedPatients, now_bound=at is None, **filters
+    )
     record("patients.delayed", filters, patients=result.count)
-    return result
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/{spell_id}/journey", response_model=Journey, operation_id="patients_journey")
 def journey(
     session: SessionDep, record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64)]
-) -> Journey:
+) -> Response:
     """A spell's events in time order, with each day's red or green status."""
-    result = patients.journey(session, spell_id)
+    body, _result = cached_json(session, _journey, Journey, now_bound=False, spell_id=spell_id)
     record("patients.journey", {"spell_id": spell_id}, patients=1)
-    return result
+    return Response(content=body, media_type="application/json")
+
+
+def _journey(session: Session, *, spell_id: str) -> Journey:
+    return patients.journey(session, spell_id)

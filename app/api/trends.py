@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import SessionDep
-from app.api.metrics_params import MetricsRoute, SiteCode
+from app.api.metrics_params import MetricsRoute, SiteCode, cached_response
 from app.metrics import trends
 from app.metrics.registry import METRICS
 from app.metrics.schemas import WeeklyTrend
@@ -29,6 +29,15 @@ def weekly(
             "day (YYYY-MM-DD); default: the last complete week"
         ),
     ] = None,
-) -> WeeklyTrend:
+) -> Response:
     """A metric's weekly points (weeks end on Sunday) with its XmR chart and icons."""
-    return trends.weekly(session, metric=metric, weeks=weeks, site=site, end=end)
+    return cached_response(
+        session,
+        trends.weekly,
+        WeeklyTrend,
+        now_bound=end is None,  # the default end is the last complete week: the clock's
+        metric=metric,
+        weeks=weeks,
+        site=site,
+        end=end,
+    )

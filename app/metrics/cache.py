@@ -1,0 +1,301 @@
+"""A cache of metric results, invalidated by the next ingest run (bench finding 8).
+
+The numbers change only when a batch lands, yet every request used to recompute them from
+the store. ``cached(session, function, **params)`` answers from memory when the same
+function was asked the same thing since the last ingest run, and computes otherwise.
+
+The key is ``(function, parameters, data version, database)``:
+
+- the **data version** is read from the store on every call, one small query over
+  ``ingest_runs`` (:func:`data_version`). A batch's rows commit in the same transaction as its
+  run's ``finished_at`` (``ingest.loader``), so any run that finishes — in this process, in the
+  separate scheduler, in another web worker — changes the version and so every key. The
+  version is read *before* the computation: a result is never filed under a version newer
+  than the data it was computed from (at worst it is newer than its key, never older).
+- an answer about **now** (``at`` absent, a trend's default ``end``, the freshness of the
+  feeds) depends on the clock too: it is kept ``HOMEWARD_METRICS_CACHE_SECONDS`` (30 s).
+  An answer about a given moment or period is kept until the data change or it is evicted.
+
+Bounded (least recently used first out, ``HOMEWARD_METRICS_CACHE_SIZE`` entries; 0 turns the
+cache off), thread safe (sync routes and Dash callbacks run in threads), and a key being
+computed is computed once: concurrent callers of a cold key wait for the first one's result
+instead of all hitting the store at once. A refusal (``InvalidParameter``, ``NotFound``) or
+an error is never kept.
+
+Cached values are shared between requests: callers must not mutate them. The API caches the
+serialised JSON (:func:`cached_json`), which FastAPI would otherwise re-validate and
+re-serialise on every hit. Patient-level reads are still audited on every request: the cache
+holds the computation, never the decision to show it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.ingest import IngestRun
+
+T = TypeVar("T")
+
+DEFAULT_SIZE = 256
+DEFAULT_NOW_SECONDS = 30.0
+
+# One row: changes whenever a run starts (count, max id) or ends (count and max of
+# finished_at: a run's data become visible in the transaction that sets its finished_at).
+# count(finished_at) catches two runs ending out of order; max(finished_at) a store whose
+# runs were deleted and reloaded (ids may be reused on SQLite).
+_VERSION_QUERY = select(
+    func.count(),
+    func.count(IngestRun.finished_at),
+    func.max(IngestRun.id),
+    func.max(IngestRun.finished_at),
+)
+
+DataVersion = tuple[Any, ...]
+
+
+def data_version(session: Session) -> DataVersion:
+    """What the store's data are now: changes with every ingest run that starts or ends."""
+    row = session.execute(_VERSION_QUERY).one()
+    return tuple(row)
+
+
+@dataclass
+class _Entry:
+    value: Any
+    expires: float | None  # monotonic deadline; None: until the data change
+
+
+@dataclass
+class _Computing:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: int = 0
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    computations: int = 0
+    entries: int = 0
+
+
+class MetricsCache:
+    """An LRU map of results with per-entry expiry and one computation per key at a time."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = DEFAULT_SIZE,
+        now_seconds: float = DEFAULT_NOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_entries = max_entries
+        self.now_seconds = now_seconds
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._computing: dict[Hashable, _Computing] = {}
+        self._lock = threading.Lock()
+        self._stats = CacheStats()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_entries > 0
+
+    def _lookup(self, key: Hashable, now: float) -> _Entry | None:
+        """The live entry of ``key`` (call with ``self._lock`` held)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires is not None and now >= entry.expires:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T], *, now_bound: bool) -> T:
+        """The value of ``key``, computing it with ``compute`` if absent or expired.
+
+        ``now_bound``: the value depends on the clock, so it expires after ``now_seconds``
+        (never kept when that is 0).
+        """
+        if not self.enabled or (now_bound and self.now_seconds <= 0):
+            return compute()
+        with self._lock:
+            entry = self._lookup(key, self.clock())
+            if entry is not None:
+                self._stats.hits += 1
+                return entry.value  # type: ignore[no-any-return]
+            self._stats.misses += 1
+            computing = self._computing.setdefault(key, _Computing())
+            computing.waiting += 1
+        try:
+            with computing.lock:  # one computation per key; the others wait for it
+                with self._lock:
+                    entry = self._lookup(key, self.clock())
+                if entry is not None:
+                    return entry.value  # type: ignore[no-any-return]
+                value = compute()
+                with self._lock:
+                    self._stats.computations += 1
+                    now = self.clock()
+                    expires = now + self.now_seconds if now_bound else None
+                    self._entries[key] = _Entry(value, expires)
+                    self._entries.move_to_end(key)
+                    self._evict(now)
+                return value
+        finally:
+            with self._lock:
+                computing.waiting -= 1
+                if computing.waiting == 0 and self._computing.get(key) is computing:
+                    del self._computing[key]
+
+    def _evict(self, now: float) -> None:
+        """Drop expired entries, then the least recently used over the bound (lock held)."""
+        if len(self._entries) > self.max_entries:
+            for key in [k for k, e in self._entries.items() if e.expires and now >= e.expires]:
+                del self._entries[key]
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(
+                self._stats.hits,
+                self._stats.misses,
+                self._stats.computations,
+                len(self._entries),
+            )
+
+
+_cache: MetricsCache | None = None
+_cache_lock = threading.Lock()
+
+
+def get_cache() -> MetricsCache:
+    """The process-wide cache, sized from the settings on first use."""
+    global _cache
+    if _cache is None:
+        with _cache_lock:
+            if _cache is None:
+                from app.config import get_settings
+
+                settings = get_settings()
+                _cache = MetricsCache(
+                    max_entries=settings.metrics_cache_size,
+                    now_seconds=settings.metrics_cache_seconds,
+                )
+    return _cache
+
+
+def reset_cache(cache: MetricsCache | None = None) -> None:
+    """Forget every result and the sizing (tests; ``app.db.reset_caches`` calls this).
+    ``cache``: use this one from now on (tests inject a clock this way)."""
+    global _cache
+    with _cache_lock:
+        if _cache is not None:
+            _cache.clear()
+        _cache = cache
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_frozen(v) for v in value]
+        return tuple(sorted(items, key=repr) if isinstance(value, set | frozenset) else items)
+    if isinstance(value, datetime):
+        # the same instant written with two offsets is one key; a naive value (local time)
+        # stays apart from an aware one
+        if value.tzinfo is None or value.utcoffset() is None:
+            return ("local", value)
+        return ("instant", value.astimezone(UTC))
+    return value  # type: ignore[no-any-return]
+
+
+def _database_of(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.engine.url.render_as_string(hide_password=True)
+
+
+def make_key(
+    session: Session, name: str, params: Mapping[str, Any], version: DataVersion
+) -> Hashable:
+    return (name, _frozen(params), version, _database_of(session))
+
+
+def _name_of(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def is_now(params: Mapping[str, Any], *names: str) -> bool:
+    """Whether a call is about now: any of the moment parameters ``names`` is absent."""
+    return any(params.get(name) is None for name in names)
+
+
+def cached(
+    session: Session,
+    function: Callable[..., T],
+    /,
+    *,
+    now_bound: bool,
+    **params: Any,
+) -> T:
+    """``function(session, **params)``, from the cache when the data have not changed since.
+
+    ``now_bound``: the result depends on the clock (``at`` absent, freshness): kept for
+    ``HOMEWARD_METRICS_CACHE_SECONDS`` only.
+    """
+    cache = get_cache()
+    if not cache.enabled:
+        return function(session, **params)
+    key = make_key(session, _name_of(function), params, data_version(session))
+    return cache.get_or_compute(key, lambda: function(session, **params), now_bound=now_bound)
+
+
+@lru_cache(maxsize=64)
+def _adapter(response_type: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(response_type)
+
+
+def to_json(value: Any, response_type: Any) -> bytes:
+    """``value`` as the JSON FastAPI writes for a ``response_model`` of ``response_type``."""
+    return _adapter(response_type).dump_json(value, by_alias=True)
+
+
+def cached_json(
+    session: Session,
+    function: Callable[..., Any],
+    response_type: Any,
+    /,
+    *,
+    now_bound: bool,
+    **params: Any,
+) -> tuple[bytes, Any]:
+    """``function(session, **params)`` serialised as ``response_type`` JSON, from the cache
+    when the data have not changed; returns the bytes and the result object (for a route
+    that needs a number of it, such as how many patients an audited read returned)."""
+
+    def compute() -> tuple[bytes, Any]:
+        result = function(session, **params)
+        return to_json(result, response_type), result
+
+    cache = get_cache()
+    if not cache.enabled:
+        return compute()
+    key = make_key(session, "json:" + _name_of(function), params, data_version(session))
+    return cache.get_or_compute(key, compute, now_bound=now_bound)
