@@ -58,11 +58,18 @@ def endpoints(at: datetime, spell_id: str | None) -> list[Endpoint]:
     return found
 
 
+CACHE_SIZE_SETTING = "HOMEWARD_METRICS_CACHE_SIZE"
+
+
 @contextmanager
-def app_client(url: str) -> Iterator[Any]:
-    """A TestClient on a fresh app bound to the database at ``url``."""
+def app_client(url: str, *, cache: bool = True) -> Iterator[Any]:
+    """A TestClient on a fresh app bound to the database at ``url``; ``cache=False`` turns the
+    metrics cache off, so every call computes its answer from the store."""
     os.environ["HOMEWARD_DATABASE_URL"] = url
     os.environ["HOMEWARD_RUN_SCHEDULER"] = "false"
+    saved = os.environ.pop(CACHE_SIZE_SETTING, None)
+    if not cache:
+        os.environ[CACHE_SIZE_SETTING] = "0"
     from fastapi.testclient import TestClient
 
     from app.db import reset_caches
@@ -74,6 +81,9 @@ def app_client(url: str) -> Iterator[Any]:
             auth.sign_in(client)
             yield client
     finally:
+        os.environ.pop(CACHE_SIZE_SETTING, None)
+        if saved is not None:
+            os.environ[CACHE_SIZE_SETTING] = saved
         reset_caches()
 
 
