@@ -1,10 +1,12 @@
-"""Keep ``spell_day_counts`` (``spell_days`` rolled up per day, site and attributes) in step.
+"""Keep the roll-ups of ``spell_days`` in step: ``spell_day_counts`` (per day, site and every
+attribute the period metrics group by) and ``spell_day_ward_totals`` (per day and ward).
 
 The patients census writes ``spell_days`` rows for a few (site, day) pairs — the census day,
 and earlier days only when a late DRD, a discharge or an out-of-order census rewrites a spell's
 history from some day on. The census records what it touched in a :class:`DayTouches`;
 :func:`refresh` then recounts exactly those (site, day) pairs from ``spell_days`` in the same
-transaction (delete their counts, insert ``SELECT … GROUP BY``). A recount is always exact, so
+transaction (delete their counts, insert ``SELECT … GROUP BY``; then the same for the ward
+totals, summed from the fresh counts). A recount is always exact, so
 counting a pair that did not change is harmless; what matters is that no changed pair is
 missed, which is why a spell's "rewrite from day D" touches every day from D on for its site.
 
@@ -15,14 +17,16 @@ SQL); ``tests/test_day_counts.py`` checks that the incremental counts always equ
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select
+from sqlalchemy import and_, case, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from models.patients import SpellDay, SpellDayCount
+from models.patients import SpellDay, SpellDayCount, SpellDayWardTotal
 
 #: what the period metrics filter or group by: the roll-up's key (``n`` counts the bed days)
 KEY_COLUMNS = (
@@ -68,8 +72,10 @@ class DayTouches:
         return grouped
 
 
-def _where(table: type[SpellDay] | type[SpellDayCount], sites: list[str], exact: frozenset[date],
-           start: date | None) -> ColumnElement[bool]:
+Table = type[SpellDay] | type[SpellDayCount] | type[SpellDayWardTotal]
+
+
+def _where(table: Table, sites: list[str], exact: frozenset[date], start: date | None) -> Any:
     on_days: list[ColumnElement[bool]] = []
     if exact:
         on_days.append(table.day.in_(sorted(exact)))
@@ -78,17 +84,38 @@ def _where(table: type[SpellDay] | type[SpellDayCount], sites: list[str], exact:
     return and_(table.site_code.in_(sites), or_(false(), *on_days))
 
 
-def _recount(session: Session, where_days: ColumnElement[bool] | None,
-             where_counts: ColumnElement[bool] | None) -> None:
-    remove = delete(SpellDayCount)
-    if where_counts is not None:
-        remove = remove.where(where_counts)
-    session.execute(remove)
+def _n_where(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, SpellDayCount.n), else_=0))
+
+
+WARD_KEY = ("day", "site_code", "ward_code")
+WARD_TOTALS = ("bed_days", "nctr_days", "red_days", "green_days", "not_recorded_days")
+
+
+def _recount(session: Session, where: Callable[[Table], Any] | None) -> None:
+    """Recount both roll-ups where ``where(table)`` holds (everywhere when None)."""
+    for table in (SpellDayWardTotal, SpellDayCount):  # the totals are summed from the counts
+        remove = delete(table)
+        if where is not None:
+            remove = remove.where(where(table))
+        session.execute(remove)
     keys = [getattr(SpellDay, c) for c in KEY_COLUMNS]
     counted = select(*keys, func.count()).group_by(*keys)
-    if where_days is not None:
-        counted = counted.where(where_days)
+    if where is not None:
+        counted = counted.where(where(SpellDay))
     session.execute(insert(SpellDayCount).from_select([*KEY_COLUMNS, "n"], counted))
+    ward = [getattr(SpellDayCount, c) for c in WARD_KEY]
+    totals = select(
+        *ward,
+        func.sum(SpellDayCount.n),
+        _n_where(SpellDayCount.nctr.is_(True)),
+        _n_where(SpellDayCount.r2g_status == "red"),
+        _n_where(SpellDayCount.r2g_status == "green"),
+        _n_where(SpellDayCount.r2g_status == "not_recorded"),
+    ).group_by(*ward)
+    if where is not None:
+        totals = totals.where(where(SpellDayCount))
+    session.execute(insert(SpellDayWardTotal).from_select([*WARD_KEY, *WARD_TOTALS], totals))
 
 
 def refresh(session: Session, touches: DayTouches) -> None:
@@ -99,12 +126,13 @@ def refresh(session: Session, touches: DayTouches) -> None:
     for (exact, start), sites in touches.groups().items():
         _recount(
             session,
-            _where(SpellDay, sites, exact, start),
-            _where(SpellDayCount, sites, exact, start),
+            lambda table, sites=sites, exact=exact, start=start: _where(  # type: ignore[misc]
+                table, sites, exact, start
+            ),
         )
 
 
 def rebuild(session: Session) -> None:
     """Recount every day of every site from ``spell_days``."""
     session.flush()
-    _recount(session, None, None)
+    _recount(session, None)

@@ -11,7 +11,14 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
-from models.patients import Spell, SpellDay, SpellDayCount, SpellEvent, SpellState
+from models.patients import (
+    Spell,
+    SpellDay,
+    SpellDayCount,
+    SpellDayWardTotal,
+    SpellEvent,
+    SpellState,
+)
 from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
 from models.security import ApiToken, AuditEvent, User, UserSession
 
@@ -37,6 +44,7 @@ __all__ = [
     "Spell",
     "SpellDay",
     "SpellDayCount",
+    "SpellDayWardTotal",
     "SpellEvent",
     "SpellState",
     "UTCDateTime",

@@ -15,8 +15,9 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
   counts over this table. The row for the day of the latest census is provisional until that
   day ends (it assumes the patient is still in at midnight).
 * ``spell_day_counts`` — ``spell_days`` counted per day, site and every attribute the period
-  metrics filter or group by; kept in step by ingest in the same transaction. What the
-  period metrics read.
+  metrics filter or group by, and ``spell_day_ward_totals`` — the same summed per day and
+  ward; both kept in step by ingest in the census's transaction. What the period metrics
+  read.
 * ``spell_day_statuses`` — Red2Green statuses recorded for days that have no ``spell_days``
   row (the day was not, or is no longer, a bed day: e.g. the discharge day), kept so they
   come back if the day becomes a bed day again (a discharge withdrawn). The status of a bed
@@ -169,6 +170,24 @@ class SpellDayCount(Base):
     r2g_status: Mapped[str] = mapped_column(String(12))
     r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
     n: Mapped[int]  # bed days with exactly these values
+
+
+class SpellDayWardTotal(Base):
+    """Bed days per day, site and ward, with how many were NCtR, red, green and not recorded:
+    ``spell_day_counts`` summed to the ward (kept in step with it by ingest). The daily sitrep,
+    the weekly series and the by-site and by-ward tables read this: a year of an ICS is one
+    row per ward per day."""
+
+    __tablename__ = "spell_day_ward_totals"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    ward_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bed_days: Mapped[int]
+    nctr_days: Mapped[int]
+    red_days: Mapped[int]
+    green_days: Mapped[int]
+    not_recorded_days: Mapped[int]
 
 
 class SpellDayStatus(Base):

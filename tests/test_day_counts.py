@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ingest.day_counts import KEY_COLUMNS, DayTouches, rebuild
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
-from models import SpellDay, SpellDayCount
+from models import SpellDay, SpellDayCount, SpellDayWardTotal
 from sample_data.generator import Manifest
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "small"
@@ -38,9 +38,41 @@ def _recounted(session: Session) -> dict[tuple[object, ...], int]:
     return {tuple(key): n for *key, n in rows}
 
 
+def _ward_totals(session: Session) -> dict[tuple[object, ...], tuple[int, ...]]:
+    rows = session.execute(
+        select(
+            SpellDayWardTotal.day,
+            SpellDayWardTotal.site_code,
+            SpellDayWardTotal.ward_code,
+            SpellDayWardTotal.bed_days,
+            SpellDayWardTotal.nctr_days,
+            SpellDayWardTotal.red_days,
+            SpellDayWardTotal.green_days,
+            SpellDayWardTotal.not_recorded_days,
+        )
+    ).all()
+    return {tuple(r[:3]): tuple(r[3:]) for r in rows}
+
+
+def _ward_recounted(session: Session) -> dict[tuple[object, ...], tuple[int, ...]]:
+    """Straight from spell_days, in Python: bed days, NCtR, red, green, not recorded."""
+    totals: dict[tuple[object, ...], list[int]] = {}
+    for day, site, ward, nctr, status in session.execute(
+        select(
+            SpellDay.day, SpellDay.site_code, SpellDay.ward_code, SpellDay.nctr, SpellDay.r2g_status
+        )
+    ):
+        t = totals.setdefault((day, site, ward), [0, 0, 0, 0, 0])
+        t[0] += 1
+        t[1] += bool(nctr)
+        t[2 + ("red", "green", "not_recorded").index(status)] += 1
+    return {key: tuple(t) for key, t in totals.items()}
+
+
 def _check(session: Session) -> None:
     session.expire_all()
     assert _rolled_up(session) == _recounted(session)
+    assert _ward_totals(session) == _ward_recounted(session)
 
 
 @pytest.mark.skipif(not (SAMPLE / "manifest.json").exists(), reason="no committed sample")
@@ -71,10 +103,10 @@ def test_counts_follow_every_batch_in_order_late_and_reordered(
     assert load_batch("patients", reordered).status == "succeeded"
     _check(session)
 
-    before = _rolled_up(session)
+    before = _rolled_up(session), _ward_totals(session)
     rebuild(session)
     session.commit()
-    assert _rolled_up(session) == before
+    assert (_rolled_up(session), _ward_totals(session)) == before
 
 
 def test_touches_group_sites_by_the_days_they_touched() -> None:

@@ -1,4 +1,4 @@
-"""spell_day_counts: spell_days rolled up per day, site and attribute, for period metrics
+"""spell_day_counts and spell_day_ward_totals: spell_days rolled up for the period metrics
 
 Revision ID: 0003
 Revises: 0002
@@ -43,13 +43,38 @@ def upgrade() -> None:
     op.create_index(
         "ix_spell_day_counts_day_site", "spell_day_counts", ["day", "site_code"], unique=False
     )
+    op.create_table(
+        "spell_day_ward_totals",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("site_code", sa.String(length=12), nullable=False),
+        sa.Column("ward_code", sa.String(length=32), nullable=False),
+        sa.Column("bed_days", sa.Integer(), nullable=False),
+        sa.Column("nctr_days", sa.Integer(), nullable=False),
+        sa.Column("red_days", sa.Integer(), nullable=False),
+        sa.Column("green_days", sa.Integer(), nullable=False),
+        sa.Column("not_recorded_days", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day", "site_code", "ward_code", name=op.f("pk_spell_day_ward_totals")
+        ),
+    )
     # an existing store: count its history once
     op.execute(
         f"INSERT INTO spell_day_counts ({KEY}, n) "
         f"SELECT {KEY}, count(*) FROM spell_days GROUP BY {KEY}"
     )
+    op.execute(
+        "INSERT INTO spell_day_ward_totals (day, site_code, ward_code, bed_days, nctr_days, "
+        "red_days, green_days, not_recorded_days) "
+        "SELECT day, site_code, ward_code, sum(n), "
+        "sum(CASE WHEN nctr THEN n ELSE 0 END), "
+        "sum(CASE WHEN r2g_status = 'red' THEN n ELSE 0 END), "
+        "sum(CASE WHEN r2g_status = 'green' THEN n ELSE 0 END), "
+        "sum(CASE WHEN r2g_status = 'not_recorded' THEN n ELSE 0 END) "
+        "FROM spell_day_counts GROUP BY day, site_code, ward_code"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("spell_day_ward_totals")
     op.drop_index("ix_spell_day_counts_day_site", table_name="spell_day_counts")
     op.drop_table("spell_day_counts")

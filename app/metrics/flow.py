@@ -5,7 +5,8 @@ Point-in-time figures take the latest census state of each spell at or before ``
 figures count bed days (``spell_days``: one row per spell per day whose end finds the patient
 in hospital, carrying what was in force that day, late DRDs included). They read those counts
 from ``spell_day_counts``, the same rows rolled up per day, site and attribute by ingest
-(``ingest/day_counts.py``): a year of a system is O(days x groups) rows, not one per bed day.
+(``ingest/day_counts.py``), or from ``spell_day_ward_totals`` (per day and ward) when they need
+no attribute but the ward: a year of a system is one row per ward per day, not one per bed day.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from app.metrics.timebase import (
     local_instant_case,
     resolve_at,
 )
-from models import DelayReason, Site, Spell, SpellDayCount, Ward
+from models import DelayReason, Site, Spell, SpellDayCount, SpellDayWardTotal, Ward
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -114,13 +115,20 @@ def bed_days(condition: ColumnElement[bool] | None = None) -> Any:
     return func.coalesce(func.sum(case((condition, DAYS.n), else_=0)), 0)
 
 
+#: the same bed days summed per day, site and ward, with the NCtR and Red2Green split
+WARD_DAYS = SpellDayWardTotal
+
+
 def _day_totals() -> list[Any]:
-    """SQL: NCtR, red, green and not-recorded bed days."""
+    """SQL: NCtR, red, green and not-recorded bed days, from ``WARD_DAYS``."""
     return [
-        bed_days(DAYS.nctr.is_(True)),
-        bed_days(DAYS.r2g_status == "red"),
-        bed_days(DAYS.r2g_status == "green"),
-        bed_days(DAYS.r2g_status == "not_recorded"),
+        func.coalesce(func.sum(column), 0)
+        for column in (
+            WARD_DAYS.nctr_days,
+            WARD_DAYS.red_days,
+            WARD_DAYS.green_days,
+            WARD_DAYS.not_recorded_days,
+        )
     ]
 
 
@@ -281,9 +289,9 @@ def day_counts(session: Session, start: date, end: date, site: str | None) -> pd
     """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
     patient NCtR (``nctr``), and red, green and not-recorded days."""
     rows = session.execute(
-        select(DAYS.day, *_day_totals())
-        .where(DAYS.day.between(start, end), in_site(DAYS.site_code, site))
-        .group_by(DAYS.day)
+        select(WARD_DAYS.day, *_day_totals())
+        .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, site))
+        .group_by(WARD_DAYS.day)
     ).all()
     frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
@@ -558,12 +566,12 @@ def _breakdown(
     if level == "site":
         occupancy_columns = [beds.c.site_code]
         patient_columns = [patients.c.site_code]
-        day_columns = [DAYS.site_code]
+        day_columns = [WARD_DAYS.site_code]
         beds_where: Any = beds.c.bed_base == GENERAL_ACUTE
     else:
         occupancy_columns = [beds.c.site_code, beds.c.ward_code]
         patient_columns = [patients.c.site_code, patients.c.ward_code]
-        day_columns = [DAYS.site_code, DAYS.ward_code]
+        day_columns = [WARD_DAYS.site_code, WARD_DAYS.ward_code]
         beds_where = true()
 
     occupancy: dict[tuple[Any, ...], Occupancy] = {}
@@ -590,7 +598,7 @@ def _breakdown(
         tuple(key): (int(delayed), int(red), int(green), int(nr))
         for *key, delayed, red, green, nr in session.execute(
             select(*day_columns, *_day_totals())
-            .where(DAYS.day.between(start, end), in_site(DAYS.site_code, code))
+            .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code))
             .group_by(*day_columns)
         )
     }
