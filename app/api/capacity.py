@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import SessionDep
 from app.api.metrics_params import At, Council, MetricsRoute, cached_response
 from app.metrics import capacity
 from app.metrics.schemas import CapacityGaps, CareHomeCapacity, DomiciliaryCapacity
@@ -13,10 +12,9 @@ router = APIRouter(prefix="/capacity", tags=["capacity"], route_class=MetricsRou
 
 
 @router.get("/care-homes", response_model=CareHomeCapacity, operation_id="capacity_care_homes")
-def care_homes(session: SessionDep, at: At = None, local_authority: Council = None) -> Response:
+def care_homes(at: At = None, local_authority: Council = None) -> Response:
     """Care-home beds from each home's latest snapshot, by care type and council."""
     return cached_response(
-        session,
         capacity.care_homes,
         CareHomeCapacity,
         now_bound=at is None,
@@ -26,10 +24,9 @@ def care_homes(session: SessionDep, at: At = None, local_authority: Council = No
 
 
 @router.get("/domiciliary", response_model=DomiciliaryCapacity, operation_id="capacity_domiciliary")
-def domiciliary(session: SessionDep, at: At = None, local_authority: Council = None) -> Response:
+def domiciliary(at: At = None, local_authority: Council = None) -> Response:
     """Home-care hours and packages from each provider's latest snapshot, by council."""
     return cached_response(
-        session,
         capacity.domiciliary,
         DomiciliaryCapacity,
         now_bound=at is None,
@@ -39,6 +36,6 @@ def domiciliary(session: SessionDep, at: At = None, local_authority: Council = N
 
 
 @router.get("/gaps", response_model=CapacityGaps, operation_id="capacity_gaps")
-def gaps(session: SessionDep, at: At = None) -> Response:
+def gaps(at: At = None) -> Response:
     """Patients waiting on pathways 1–3 against the capacity to meet them, by council."""
-    return cached_response(session, capacity.gaps, CapacityGaps, now_bound=at is None, at=at)
+    return cached_response(capacity.gaps, CapacityGaps, now_bound=at is None, at=at)

@@ -21,3 +21,10 @@ def get_db() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def read_session() -> Session:
+    """A read session for a sync route to open and close itself (``with read_session() as
+    s:``), in the thread the route already runs in. The metrics routes use it instead of
+    ``SessionDep``, whose generator costs two more thread hops per request."""
+    return get_sessionmaker()()

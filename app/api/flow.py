@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SessionDep
 from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start, cached_response
 from app.metrics import flow
 from app.metrics.schemas import (
@@ -26,24 +25,21 @@ DelayedDaysGroupBy = Literal[
 
 
 @router.get("/summary", response_model=FlowSummary, operation_id="flow_summary")
-def summary(session: SessionDep, at: At = None, site: SiteCode = None) -> Response:
+def summary(at: At = None, site: SiteCode = None) -> Response:
     """The system and each site at a moment: occupancy, NCtR, long stays, waits, escalation."""
-    return cached_response(
-        session, flow.summary, FlowSummary, now_bound=at is None, at=at, site=site
-    )
+    return cached_response(flow.summary, FlowSummary, now_bound=at is None, at=at, site=site)
 
 
 @router.get("/nctr-daily", response_model=list[NctrDay], operation_id="flow_nctr_daily")
-def nctr_daily(session: SessionDep, start: Start, end: End, site: SiteCode = None) -> Response:
+def nctr_daily(start: Start, end: End, site: SiteCode = None) -> Response:
     """Per day: NCtR patients discharged (by and after 17:00) and remaining at midnight."""
     return cached_response(
-        session, flow.nctr_daily, list[NctrDay], now_bound=False, start=start, end=end, site=site
+        flow.nctr_daily, list[NctrDay], now_bound=False, start=start, end=end, site=site
     )
 
 
 @router.get("/delayed-days", response_model=DelayedDays, operation_id="flow_delayed_days")
 def delayed_days(
-    session: SessionDep,
     start: Start,
     end: End,
     site: SiteCode = None,
@@ -53,7 +49,6 @@ def delayed_days(
 ) -> Response:
     """Delayed days (bed days lost) in a period, optionally by reason, agency, council, …"""
     return cached_response(
-        session,
         flow.delayed_days,
         DelayedDays,
         now_bound=False,
@@ -67,12 +62,9 @@ def delayed_days(
 @router.get(
     "/discharge-delays", response_model=DischargeDelays, operation_id="flow_discharge_delays"
 )
-def discharge_delays(
-    session: SessionDep, start: Start, end: End, site: SiteCode = None
-) -> Response:
+def discharge_delays(start: Start, end: End, site: SiteCode = None) -> Response:
     """Discharges in a period by days from discharge ready date to discharge."""
     return cached_response(
-        session,
         flow.discharge_delays,
         DischargeDelays,
         now_bound=False,
@@ -84,7 +76,6 @@ def discharge_delays(
 
 @router.get("/red2green", response_model=Red2Green, operation_id="flow_red2green")
 def red2green(
-    session: SessionDep,
     start: Start,
     end: End,
     site: SiteCode = None,
@@ -94,7 +85,6 @@ def red2green(
 ) -> Response:
     """Red, green and not-recorded patient-days in a period, with red %."""
     return cached_response(
-        session,
         flow.red2green,
         Red2Green,
         now_bound=False,
@@ -106,16 +96,15 @@ def red2green(
 
 
 @router.get("/by-site", response_model=FlowBreakdown, operation_id="flow_by_site")
-def by_site(session: SessionDep, start: Start, end: End, at: At = None) -> Response:
+def by_site(start: Start, end: End, at: At = None) -> Response:
     """Each site: occupancy and NCtR at a moment, delayed days and red % in a period."""
     return cached_response(
-        session, flow.by_site, FlowBreakdown, now_bound=at is None, start=start, end=end, at=at
+        flow.by_site, FlowBreakdown, now_bound=at is None, start=start, end=end, at=at
     )
 
 
 @router.get("/by-ward", response_model=FlowBreakdown, operation_id="flow_by_ward")
 def by_ward(
-    session: SessionDep,
     site: Annotated[str, Query(description="the site's ODS code", max_length=12)],
     start: Start,
     end: End,
@@ -123,7 +112,6 @@ def by_ward(
 ) -> Response:
     """Each ward of a site: occupancy and NCtR at a moment, delayed days and red % in a period."""
     return cached_response(
-        session,
         flow.by_ward,
         FlowBreakdown,
         now_bound=at is None,

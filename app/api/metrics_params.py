@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 
+from app.api.deps import read_session
 from app.metrics.cache import cached_json
 from app.metrics.errors import InvalidParameter, NotFound
 
@@ -55,7 +55,6 @@ class MetricsRoute(APIRoute):
 
 
 def cached_response(
-    session: Session,
     function: Callable[..., Any],
     response_type: Any,
     /,
@@ -66,6 +65,13 @@ def cached_response(
     """The JSON answer of ``function(session, **params)`` from the metrics cache
     (``app.metrics.cache``): the bytes FastAPI would write for ``response_model=response_type``,
     serialised once per data version instead of once per request. The route keeps its
-    ``response_model`` for the OpenAPI schema."""
-    body, _result = cached_json(session, function, response_type, now_bound=now_bound, **params)
+    ``response_model`` for the OpenAPI schema. Call it from a sync route: it reads the store
+    (a session of its own, opened and closed in the route's thread)."""
+    with read_session() as session:
+        body, _result = cached_json(session, function, response_type, now_bound=now_bound, **params)
+    return json_response(body)
+
+
+def json_response(body: bytes) -> Response:
+    """Serialised JSON as FastAPI itself answers it."""
     return Response(content=body, media_type="application/json")

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import SessionDep
-from app.api.metrics_params import At, Council, MetricsRoute, SiteCode
+from app.api.deps import read_session
+from app.api.metrics_params import At, Council, MetricsRoute, SiteCode, json_response
 from app.api.security_deps import PatientAuditDep
 from app.metrics import patients
 from app.metrics.cache import cached_json
@@ -19,7 +19,6 @@ router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRou
 
 @router.get("/delayed", response_model=DelayedPatients, operation_id="patients_delayed")
 def delayed(
-    session: SessionDep,
     record: PatientAuditDep,
     at: At = None,
     site: SiteCode = None,
@@ -45,21 +44,21 @@ def delayed(
         "min_days": min_days,
     }
     # The computation may come from the metrics cache; the read is audited every time.
-    body, result = cached_json(
-        session, patients.delayed, DelayedPatients, now_bound=at is None, **filters
-    )
+    with read_session() as session:
+        body, result = cached_json(
+            session, patients.delayed, DelayedPatients, now_bound=at is None, **filters
+        )
     record("patients.delayed", filters, patients=result.count)
-    return Response(content=body, media_type="application/json")
+    return json_response(body)
 
 
 @router.get("/{spell_id}/journey", response_model=Journey, operation_id="patients_journey")
-def journey(
-    session: SessionDep, record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64)]
-) -> Response:
+def journey(record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64)]) -> Response:
     """A spell's events in time order, with each day's red or green status."""
-    body, _result = cached_json(session, _journey, Journey, now_bound=False, spell_id=spell_id)
+    with read_session() as session:
+        body, _result = cached_json(session, _journey, Journey, now_bound=False, spell_id=spell_id)
     record("patients.journey", {"spell_id": spell_id}, patients=1)
-    return Response(content=body, media_type="application/json")
+    return json_response(body)
 
 
 def _journey(session: Session, *, spell_id: str) -> Journey:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SessionDep
 from app.api.metrics_params import MetricsRoute, SiteCode, cached_response
 from app.metrics import trends
 from app.metrics.registry import METRICS
@@ -18,7 +17,6 @@ router = APIRouter(prefix="/trends", tags=["trends"], route_class=MetricsRoute)
 
 @router.get("/weekly", response_model=WeeklyTrend, operation_id="trends_weekly")
 def weekly(
-    session: SessionDep,
     metric: Annotated[str, Query(description="a metric slug: " + ", ".join(METRICS))],
     weeks: Annotated[int, Query(ge=1, le=trends.MAX_WEEKS, description="how many weeks")] = 26,
     site: SiteCode = None,
@@ -32,7 +30,6 @@ def weekly(
 ) -> Response:
     """A metric's weekly points (weeks end on Sunday) with its XmR chart and icons."""
     return cached_response(
-        session,
         trends.weekly,
         WeeklyTrend,
         now_bound=end is None,  # the default end is the last complete week: the clock's

@@ -6,15 +6,16 @@ function was asked the same thing since the last ingest run, and computes otherw
 
 The key is ``(function, parameters, data version, database)``:
 
-- the **data version** is read from the store on every call, one small query over
-  ``ingest_runs`` (:func:`data_version`). A batch's rows commit in the same transaction as its
-  run's ``finished_at`` (``ingest.loader``), so any run that finishes — in this process, in the
-  separate scheduler, in another web worker — changes the version and so every key. The
-  version is read *before* the computation: a result is never filed under a version newer
-  than the data it was computed from (at worst it is newer than its key, never older).
+- the **data version** is read from the store on every call, one small query over the
+  newest rows of ``ingest_runs`` (:func:`data_version`). A batch's rows commit in the same
+  transaction as its run's ``finished_at`` (``ingest.loader``), so any run that finishes — in
+  this process, in the separate scheduler, in another web worker — changes the version and
+  so every key. The version is read *before* the computation: a result is never filed under
+  a version newer than the data it was computed from (at worst it is newer than its key).
 - an answer about **now** (``at`` absent, a trend's default ``end``, the freshness of the
   feeds) depends on the clock too: it is kept ``HOMEWARD_METRICS_CACHE_SECONDS`` (30 s).
-  An answer about a given moment or period is kept until the data change or it is evicted.
+  An answer about a given moment or period is kept until the data change, it is evicted, or
+  ``MAX_AGE_SECONDS`` (15 minutes, a backstop) pass.
 
 Bounded (least recently used first out, ``HOMEWARD_METRICS_CACHE_SIZE`` entries; 0 turns the
 cache off), thread safe (sync routes and Dash callbacks run in threads), and a key being
@@ -40,7 +41,6 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.ingest import IngestRun
@@ -50,15 +50,20 @@ T = TypeVar("T")
 DEFAULT_SIZE = 256
 DEFAULT_NOW_SECONDS = 30.0
 
-# One row: changes whenever a run starts (count, max id) or ends (count and max of
-# finished_at: a run's data become visible in the transaction that sets its finished_at).
-# count(finished_at) catches two runs ending out of order; max(finished_at) a store whose
-# runs were deleted and reloaded (ids may be reused on SQLite).
-_VERSION_QUERY = select(
-    func.count(),
-    func.count(IngestRun.finished_at),
-    func.max(IngestRun.id),
-    func.max(IngestRun.finished_at),
+# The version: the newest run's id (a run started) and, over the newest VERSION_WINDOW runs,
+# how many have finished and the latest finished_at (a run ended: its rows became visible
+# in the transaction that set its finished_at). Counting the finished runs catches two runs
+# ending out of order; the latest finished_at a store whose runs were deleted and reloaded
+# (SQLite may reuse ids). It reads the newest rows by primary key, so its cost does not grow
+# with the years of runs kept. A run that started VERSION_WINDOW runs ago and finishes now
+# would be missed; MAX_AGE_SECONDS bounds the damage of that (and of any write made outside
+# an ingest run). Plain SQL: it runs on every call; its values are compared, not read.
+VERSION_WINDOW = 256
+MAX_AGE_SECONDS = 15 * 60.0
+_RUNS = IngestRun.__tablename__
+_VERSION_SQL = (
+    f"SELECT max(id), count(finished_at), max(finished_at) FROM {_RUNS} "
+    f"WHERE id > (SELECT max(id) FROM {_RUNS}) - {VERSION_WINDOW}"
 )
 
 DataVersion = tuple[Any, ...]
@@ -66,14 +71,14 @@ DataVersion = tuple[Any, ...]
 
 def data_version(session: Session) -> DataVersion:
     """What the store's data are now: changes with every ingest run that starts or ends."""
-    row = session.execute(_VERSION_QUERY).one()
+    row = session.connection().exec_driver_sql(_VERSION_SQL).one()
     return tuple(row)
 
 
 @dataclass
 class _Entry:
     value: Any
-    expires: float | None  # monotonic deadline; None: until the data change
+    expires: float  # monotonic deadline
 
 
 @dataclass
@@ -98,10 +103,12 @@ class MetricsCache:
         *,
         max_entries: int = DEFAULT_SIZE,
         now_seconds: float = DEFAULT_NOW_SECONDS,
+        max_age_seconds: float = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_entries = max_entries
         self.now_seconds = now_seconds
+        self.max_age_seconds = max_age_seconds
         self.clock = clock
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._computing: dict[Hashable, _Computing] = {}
@@ -117,7 +124,7 @@ class MetricsCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.expires is not None and now >= entry.expires:
+        if now >= entry.expires:
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
@@ -127,7 +134,7 @@ class MetricsCache:
         """The value of ``key``, computing it with ``compute`` if absent or expired.
 
         ``now_bound``: the value depends on the clock, so it expires after ``now_seconds``
-        (never kept when that is 0).
+        (never kept when that is 0); any other value after ``max_age_seconds``.
         """
         if not self.enabled or (now_bound and self.now_seconds <= 0):
             return compute()
@@ -149,8 +156,8 @@ class MetricsCache:
                 with self._lock:
                     self._stats.computations += 1
                     now = self.clock()
-                    expires = now + self.now_seconds if now_bound else None
-                    self._entries[key] = _Entry(value, expires)
+                    ttl = self.now_seconds if now_bound else self.max_age_seconds
+                    self._entries[key] = _Entry(value, now + ttl)
                     self._entries.move_to_end(key)
                     self._evict(now)
                 return value
@@ -163,7 +170,7 @@ class MetricsCache:
     def _evict(self, now: float) -> None:
         """Drop expired entries, then the least recently used over the bound (lock held)."""
         if len(self._entries) > self.max_entries:
-            for key in [k for k, e in self._entries.items() if e.expires and now >= e.expires]:
+            for key in [k for k, e in self._entries.items() if now >= e.expires]:
                 del self._entries[key]
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -8,18 +8,19 @@ deactivated or changes role. A wall kiosk's session (opened with a wall token) l
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.config import Settings
 from app.security.principal import Principal
 from app.security.roles import Role
-from app.security.tokens import digest, new_secret, token_is_valid
+from app.security.tokens import digest, new_secret
 from models.security import ApiToken, User, UserSession
 
 DEMO_COOKIE = "hw_session"
@@ -87,64 +88,136 @@ def create_session(
     return row, raw_id
 
 
+# Built once: this runs on every signed-in request.
+_SESSION_LOOKUP = (
+    select(
+        UserSession.id,
+        UserSession.user_id,
+        UserSession.api_token_id,
+        UserSession.last_seen_at,
+        UserSession.expires_at,
+        UserSession.revoked_at,
+        User.id,
+        User.username,
+        User.role,
+        User.is_active,
+        ApiToken.id,
+        ApiToken.name,
+        ApiToken.role,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+    )
+    .select_from(UserSession)
+    .outerjoin(User, User.id == UserSession.user_id)
+    .outerjoin(ApiToken, ApiToken.id == UserSession.api_token_id)
+    .where(UserSession.id_hash == bindparam("id_hash"))
+)
+
+
 def resolve_session(
     db: Session, raw_id: str, *, now: datetime, policy: SessionPolicy
 ) -> Principal | None:
-    """The principal of a live session, or None (an ended session is marked so in the store)."""
-    row = db.scalar(select(UserSession).where(UserSession.id_hash == digest(raw_id)))
-    if row is None or row.revoked_at is not None:
+    """The principal of a live session, or None (an ended session is marked so in the store).
+
+    One query reads the session with its user or kiosk token (this runs on every signed-in
+    request); a write happens only when the session ends or, at most once a minute, to
+    move its idle clock on (``LAST_SEEN_RESOLUTION``).
+    """
+    row = db.execute(_SESSION_LOOKUP, {"id_hash": digest(raw_id)}).one_or_none()
+    if row is None:
         return None
-    ended = _ended_reason(row, now, policy)
+    (
+        session_id,
+        user_id,
+        token_id,
+        last_seen_at,
+        expires_at,
+        revoked_at,
+        found_user_id,
+        username,
+        user_role,
+        user_active,
+        found_token_id,
+        token_name,
+        token_role,
+        token_revoked_at,
+        token_expires_at,
+    ) = row
+    if revoked_at is not None:
+        return None
+    ended = _ended_reason(expires_at, last_seen_at, now, policy)
     principal: Principal | None = None
-    if ended is None:
-        principal, ended = _principal_of(db, row, now)
+    if ended is None and user_id is not None:
+        if found_user_id is None or not user_active:
+            ended = "deactivated"
+        else:
+            principal = Principal(
+                name=username,
+                role=Role(user_role),
+                via="session",
+                user_id=user_id,
+                session_id=session_id,
+                session_expires_at=expires_at,
+            )
+    elif ended is None:
+        live_token = (
+            token_id is not None
+            and found_token_id is not None
+            and token_revoked_at is None
+            and (token_expires_at is None or now < token_expires_at)
+        )
+        if not live_token:
+            ended = "token"
+        else:
+            principal = Principal(
+                name=f"token:{token_name}",
+                role=Role(token_role),
+                via="session",
+                token_id=token_id,
+                session_id=session_id,
+                session_expires_at=expires_at,
+            )
     if ended is not None:
-        row.revoked_at = now
-        row.ended_reason = ended
+        db.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id)
+            .values(revoked_at=now, ended_reason=ended)
+        )
         db.commit()
         return None
-    if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
-        row.last_seen_at = now
+    if now - last_seen_at >= LAST_SEEN_RESOLUTION and _first_to_touch(raw_id, now):
+        db.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
         db.commit()
     return principal
 
 
-def _ended_reason(row: UserSession, now: datetime, policy: SessionPolicy) -> str | None:
-    if now >= row.expires_at:
+_touched: dict[str, datetime] = {}  # session id digest → when this process last wrote it
+_touched_lock = threading.Lock()
+
+
+def _first_to_touch(raw_id: str, now: datetime) -> bool:
+    """Whether this request should write the session's ``last_seen_at``: not when another
+    request of this process did within ``LAST_SEEN_RESOLUTION`` (concurrent requests of one
+    browser would otherwise all write at the same moment)."""
+    key = digest(raw_id)
+    with _touched_lock:
+        previous = _touched.get(key)
+        if previous is not None and timedelta(0) <= now - previous < LAST_SEEN_RESOLUTION:
+            return False
+        if len(_touched) >= 10_000:
+            _touched.clear()
+        _touched[key] = now
+        return True
+
+
+def _ended_reason(
+    expires_at: datetime, last_seen_at: datetime, now: datetime, policy: SessionPolicy
+) -> str | None:
+    if now >= expires_at:
         return "absolute"
-    if now - row.last_seen_at >= policy.idle:
+    if now - last_seen_at >= policy.idle:
         return "idle"
     return None
-
-
-def _principal_of(
-    db: Session, row: UserSession, now: datetime
-) -> tuple[Principal | None, str | None]:
-    if row.user_id is not None:
-        user = db.get(User, row.user_id)
-        if user is None or not user.is_active:
-            return None, "deactivated"
-        principal = Principal(
-            name=user.username,
-            role=Role(user.role),
-            via="session",
-            user_id=user.id,
-            session_id=row.id,
-            session_expires_at=row.expires_at,
-        )
-        return principal, None
-    token = db.get(ApiToken, row.api_token_id) if row.api_token_id is not None else None
-    if token is None or not token_is_valid(token, now):
-        return None, "token"
-    principal = Principal(
-        name=f"token:{token.name}",
-        role=Role(token.role),
-        via="session",
-        token_id=token.id,
-        session_id=row.id,
-        session_expires_at=row.expires_at,
-    )
-    return principal, None
 
 
 def revoke_session(db: Session, raw_id: str, *, now: datetime, reason: str = "logout") -> bool:
