@@ -1,4 +1,5 @@
-"""spell_day_counts and spell_day_ward_totals: spell_days rolled up for the period metrics
+"""spell_day_counts and spell_day_ward_totals: spell_days rolled up for the period metrics;
+a covering index for discharge counts
 
 Revision ID: 0003
 Revises: 0002
@@ -57,6 +58,13 @@ def upgrade() -> None:
             "day", "site_code", "ward_code", name=op.f("pk_spell_day_ward_totals")
         ),
     )
+    op.create_index(
+        "ix_spells_discharge_cover",
+        "spells",
+        ["discharge_date", "site_code", "drd_at_discharge", "discharged_at"],
+        unique=False,
+    )
+    op.drop_index("ix_spells_discharge_date", table_name="spells")
     # an existing store: count its history once
     op.execute(
         f"INSERT INTO spell_day_counts ({KEY}, n) "
@@ -75,6 +83,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_spells_discharge_date", "spells", ["discharge_date"], unique=False)
+    op.drop_index("ix_spells_discharge_cover", table_name="spells")
     op.drop_table("spell_day_ward_totals")
     op.drop_index("ix_spell_day_counts_day_site", table_name="spell_day_counts")
     op.drop_table("spell_day_counts")

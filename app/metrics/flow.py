@@ -62,7 +62,7 @@ from app.metrics.timebase import (
     check_range,
     days,
     days_between,
-    local_instant_case,
+    local_instants,
     resolve_at,
 )
 from models import DelayReason, Site, Spell, SpellDayCount, SpellDayWardTotal, Ward
@@ -319,15 +319,17 @@ def discharge_counts(
         func.sum(case((nctr, 1), else_=0)),
         func.sum(case((_delay_at_discharge() <= 1, 1), else_=0)),
     ]
+    query = select(*columns)
     if split_1700:
-        cutoff = local_instant_case(
-            Spell.discharge_date, days(start, end), at_time=DISCHARGE_CUTOFF
+        cutoffs = local_instants(days(start, end), at_time=DISCHARGE_CUTOFF, name="cutoffs")
+        by_1700 = and_(nctr, Spell.discharged_at < cutoffs.c.instant)
+        query = select(*columns, func.sum(case((by_1700, 1), else_=0))).join(
+            cutoffs, cutoffs.c.day == Spell.discharge_date
         )
-        columns.append(func.sum(case((and_(nctr, Spell.discharged_at < cutoff), 1), else_=0)))
     rows = session.execute(
-        select(*columns)
-        .where(Spell.discharge_date.between(start, end), in_site(Spell.site_code, site))
-        .group_by(Spell.discharge_date)
+        query.where(
+            Spell.discharge_date.between(start, end), in_site(Spell.site_code, site)
+        ).group_by(Spell.discharge_date)
     ).all()
     names = ["day", "discharges", "nctr_discharged", "within_1_day"]
     frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, literal
+from sqlalchemy import Date, Integer, case, column, literal, values
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -107,6 +107,23 @@ def local_instant_case(
         for value in day_values
     }
     return case(whens, value=day_column)
+
+
+def local_instants(
+    day_values: Iterable[date], *, at_time: time = time.min, name: str = "local_instants"
+) -> Any:
+    """SQL: a ``VALUES`` table (a CTE) of (``day``, ``instant``): the UTC instant of
+    ``at_time`` local time on each day. Joined on ``day``, it does what
+    :func:`local_instant_case` does for a long range of days at the cost of one look-up per row
+    instead of one test per day."""
+    rows = [(day, local_instant(day, at_time)) for day in day_values]
+    # a CTE: SQLite has no ``(VALUES …) AS name (columns)`` in FROM, but both take
+    # ``WITH name (columns) AS (VALUES …)``
+    return (
+        values(column("day", Date()), column("instant", UTCDateTime()), name=name)
+        .data(rows)
+        .cte(name)
+    )
 
 
 class days_between(FunctionElement[int]):
