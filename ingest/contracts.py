@@ -59,6 +59,11 @@ class ValidationContext:
     future_tolerance: timedelta
     # column → strptime format, for layouts whose dates are not ISO 8601 (column mappings)
     formats: Mapping[str, str] = field(default_factory=dict)
+    # (column, text) → the parsed value, for the values a batch repeats (see _FastPath): a
+    # parse depends only on the text and on this context, so it is done once per batch
+    memo: dict[tuple[str, str], Any] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def from_settings(
@@ -424,41 +429,45 @@ class PatientRow(_Row):
 
     @_model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> PatientRow:
-        tz = _context(info).tz
-        admission_date = self.admitted_at.astimezone(tz).date()
-        drd = self.discharge_ready_date
-        if drd is not None and drd < admission_date:
-            raise _fail(
-                "drd_before_admission",
-                column="discharge_ready_date",
-                value=drd.isoformat(),
-                admission_date=admission_date.isoformat(),
-            )
-        if self.discharged_at is not None and self.discharged_at < self.admitted_at:
-            raise _fail(
-                "discharged_before_admitted",
-                column="discharged_at",
-                value=self.discharged_at.astimezone(tz).isoformat(timespec="minutes"),
-                admitted_at=self.admitted_at.astimezone(tz).isoformat(timespec="minutes"),
-            )
-        census_date = self.snapshot_at.astimezone(tz).date()
-        if (
-            drd is not None
-            and drd <= census_date
-            and self.discharged_at is None
-            and self.delay_reason_code is None
-        ):
-            raise _fail(
-                "reason_required",
-                column="delay_reason_code",
-                value="",
-                drd=drd.isoformat(),
-                census_date=census_date.isoformat(),
-            )
-        if self.delay_reason_code is not None and self.delay_attributable_to is None:
-            agency = reason_catalogue()[self.delay_reason_code].default_agency
-            object.__setattr__(self, "delay_attributable_to", agency)
-        return self
+        return _patient_rules(self, _context(info).tz)
+
+
+def _patient_rules(row: PatientRow, tz: ZoneInfo) -> PatientRow:
+    """The rules across a patients row's columns (also run by the fast path)."""
+    admission_date = row.admitted_at.astimezone(tz).date()
+    drd = row.discharge_ready_date
+    if drd is not None and drd < admission_date:
+        raise _fail(
+            "drd_before_admission",
+            column="discharge_ready_date",
+            value=drd.isoformat(),
+            admission_date=admission_date.isoformat(),
+        )
+    if row.discharged_at is not None and row.discharged_at < row.admitted_at:
+        raise _fail(
+            "discharged_before_admitted",
+            column="discharged_at",
+            value=row.discharged_at.astimezone(tz).isoformat(timespec="minutes"),
+            admitted_at=row.admitted_at.astimezone(tz).isoformat(timespec="minutes"),
+        )
+    census_date = row.snapshot_at.astimezone(tz).date()
+    if (
+        drd is not None
+        and drd <= census_date
+        and row.discharged_at is None
+        and row.delay_reason_code is None
+    ):
+        raise _fail(
+            "reason_required",
+            column="delay_reason_code",
+            value="",
+            drd=drd.isoformat(),
+            census_date=census_date.isoformat(),
+        )
+    if row.delay_reason_code is not None and row.delay_attributable_to is None:
+        agency = reason_catalogue()[row.delay_reason_code].default_agency
+        object.__setattr__(row, "delay_attributable_to", agency)
+    return row
 
 
 FEED_MODELS: dict[str, type[_Row]] = {
@@ -644,13 +653,102 @@ def problem(feed: str, code: str, column: str | None, value: Any, **context: Any
     return Problem(code, column, shown, message)
 
 
+class _FieldInfo:
+    """What a parser reads of pydantic's ``ValidationInfo``: the context and the column."""
+
+    __slots__ = ("context", "field_name")
+
+    def __init__(self, context: ValidationContext, field_name: str) -> None:
+        self.context = context
+        self.field_name = field_name
+
+
+# columns whose values rarely repeat within a batch: not worth remembering
+_UNIQUE_COLUMNS = frozenset(
+    {"spell_id", "local_patient_id", "nhs_number", "admitted_at", "discharged_at", "home_name"}
+)
+_MEMO_LIMIT = 50_000  # distinct (column, text) pairs remembered per batch, at most
+
+
+class _FastPath:
+    """The contract's own parsers called directly, for a row of text values that passes.
+
+    Each column's parser is the one the model runs (its ``BeforeValidator``), called without
+    pydantic's machinery; the row is then built with the parsed values and checked by the
+    model's cross-column rules. Any problem (a value that fails, a value that is not text, a
+    column missing, a rule broken) returns None and the caller validates the row through the
+    model, so a rejected row gets exactly the model's problems. Values of the columns that
+    repeat (the snapshot time, codes, dates) are parsed once per batch (``context.memo``).
+    """
+
+    def __init__(self, model: type[_Row]) -> None:
+        self.model = model
+        self.fields: list[tuple[str, Callable[..., Any], bool]] = []
+        for name, info in model.model_fields.items():
+            checks = [m.func for m in info.metadata if isinstance(m, BeforeValidator)]
+            assert len(checks) == 1, f"{model.__name__}.{name}: one BeforeValidator expected"
+            self.fields.append((name, checks[0], name not in _UNIQUE_COLUMNS))
+        self.names = frozenset(model.model_fields)
+        decorators = model.__pydantic_decorators__
+        rules = [*decorators.model_validators, *decorators.field_validators]
+        # the fast path knows the patients row's rules only: any other model is validated whole
+        self.usable = (model is PatientRow or not rules) and not model.__private_attributes__
+
+    def __call__(self, record: Mapping[str, Any], context: ValidationContext) -> _Row | None:
+        if not self.usable:
+            return None
+        memo = context.memo
+        infos = memo.get(("", self.model.__name__))
+        if infos is None:
+            infos = memo[("", self.model.__name__)] = [
+                _FieldInfo(context, name) for name, _, _ in self.fields
+            ]
+        values: dict[str, Any] = {}
+        try:
+            for (name, check, remember), info in zip(self.fields, infos, strict=True):
+                text = record[name]
+                if text.__class__ is not str:
+                    return None
+                if remember:
+                    key = (name, text)
+                    value = memo.get(key, memo)
+                    if value is memo:
+                        value = check(text, info)
+                        if len(memo) < _MEMO_LIMIT:
+                            memo[key] = value
+                else:
+                    value = check(text, info)
+                values[name] = value
+        except (KeyError, PydanticCustomError):
+            return None
+        # what model_construct does for these models (no extras, no private attributes),
+        # without its per-field bookkeeping
+        row = self.model.__new__(self.model)
+        _set_attribute(row, "__dict__", values)
+        _set_attribute(row, "__pydantic_fields_set__", set(self.names))
+        _set_attribute(row, "__pydantic_extra__", None)
+        _set_attribute(row, "__pydantic_private__", None)
+        if self.model is PatientRow:
+            try:
+                _patient_rules(row, context.tz)  # type: ignore[arg-type]
+            except PydanticCustomError:
+                return None
+        return row
+
+
+_set_attribute = object.__setattr__
+_FAST_PATHS = {feed: _FastPath(model) for feed, model in FEED_MODELS.items()}
+
+
 def validate_row(feed: str, record: Mapping[str, Any], context: ValidationContext) -> RowOutcome:
     """Check one row of ``feed`` (contract column → value) against its contract."""
     model = FEED_MODELS[feed]
-    try:
-        row = model.model_validate(record, context=context)
-    except ValidationError as exc:
-        return RowOutcome(None, _problems(feed, record, exc), [])
+    row = _FAST_PATHS[feed](record, context)
+    if row is None:
+        try:
+            row = model.model_validate(record, context=context)
+        except ValidationError as exc:
+            return RowOutcome(None, _problems(feed, record, exc), [])
     warnings = [
         problem(feed, code, column, getattr(row, column) if column else None, **ctx)
         for code, column, ctx in row.data_quality_warnings()

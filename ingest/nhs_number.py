@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from operator import mul
 
 SYNTHETIC_LOW = 9_990_000_000
 SYNTHETIC_HIGH = 9_999_999_999
 
 
+_WEIGHTS = tuple(range(10, 1, -1))
+
+
 def check_digit(first_nine: str) -> int | None:
     """The modulus-11 check digit for nine digits, or None when the number cannot be valid."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
+    if len(first_nine) != len(_WEIGHTS):
+        raise ValueError(f"nine digits expected, not {len(first_nine)}")
+    total = sum(map(mul, map(int, first_nine), _WEIGHTS))
     digit = 11 - (total % 11)
     if digit == 11:
         return 0

@@ -96,6 +96,7 @@ from models.patients import (
     PatientCensus,
     Spell,
     SpellDay,
+    SpellDayCount,
     SpellDayStatus,
     SpellEvent,
     SpellState,
@@ -169,9 +170,52 @@ def apply_patient_batch(
         censuses[row.snapshot_at.astimezone(UTC)].append((line, row))
     for snapshot_at in sorted(censuses):
         _Census(batch, snapshot_at, censuses[snapshot_at]).apply()
-    refresh_day_counts(session, batch.touches)
+    refresh_day_counts(session, _as_days(session, batch.touches))
     batch.result.loaded = len(rows) - len(batch.result.quarantined)
     return batch.result
+
+
+#: a "from day D on" touch spanning at most this many days is recounted as the list of its days
+_SPAN_AS_DAYS = 400
+
+
+def _as_days(session: Session, touches: DayTouches) -> DayTouches:
+    """The same touches with each site's "every day from D on" written as the list of days
+    from D to the last day either roll-up can hold.
+
+    Both cover the same (site, day) pairs. The list lets the recount find its rows through
+    ``spell_days (day, site_code …)``: given ``site_code IN … AND day >= D``, SQLite (which
+    keeps no statistics) reads every stored day of the site instead, so the recount grew
+    with the history. The last day is the latest day of ``spell_days`` (after this batch's
+    writes) or of ``spell_day_counts`` (before the recount: days this batch deleted), at
+    any site.
+    """
+    if not touches.from_day:
+        return touches
+    lasts = [
+        day
+        for day in (
+            session.scalar(select(func.max(DAYS.c.day))),
+            session.scalar(select(func.max(SpellDayCount.day))),
+            *(max(days) for days in touches.days.values() if days),
+        )
+        if day is not None
+    ]
+    if not lasts:
+        return touches
+    last = max(lasts)
+    bounded = DayTouches()
+    for site, days in touches.days.items():
+        bounded.days[site] |= days
+    for site, start in touches.from_day.items():
+        if (last - start).days >= _SPAN_AS_DAYS:
+            bounded.add_from(site, start)
+            continue
+        day = start
+        while day <= last:
+            bounded.add(site, day)
+            day += ONE_DAY
+    return bounded
 
 
 # --- in-memory records -----------------------------------------------------------------
