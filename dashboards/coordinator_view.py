@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.metrics import flow, patients, timebase
+from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient, DelayedPatients
 from dashboards import figures, formats
 from dashboards.data import parse_at
@@ -79,9 +80,12 @@ def ward_key(site: str, ward: str) -> str:
 
 def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], DelayedPatients]:
     ward_site, _, ward = filters.ward.partition("/")
-    result = patients.delayed(
+    at = parse_at(filters.at)
+    result = cached(
         session,
-        at=parse_at(filters.at),
+        patients.delayed,
+        now_bound=at is None,
+        at=at,
         site=filters.site or ward_site or None,
         ward=ward or None,
         pathway=int(filters.pathway) if filters.pathway else None,
@@ -90,7 +94,7 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
         agency=filters.agency or None,
         min_days=filters.min_days,
     )
-    return result.patients, result
+    return list(result.patients), result
 
 
 def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
@@ -105,7 +109,15 @@ def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
         ("agency", "By who must act"),
         ("local_authority", "By council"),
     ):
-        delayed = flow.delayed_days(session, start=start, end=end, site=site, group_by=group_by)
+        delayed = cached(
+            session,
+            flow.delayed_days,
+            now_bound=False,
+            start=start,
+            end=end,
+            site=site,
+            group_by=group_by,
+        )
         charts.append(
             figures.ranked_bars(
                 [g.label for g in delayed.groups],

@@ -1,7 +1,10 @@
 """How the pages reach the numbers: a read session on the store, handed to ``app.metrics``.
 
 The pages call the metrics functions in-process (no HTTP hop) so a number on a page is the
-number the API gives. Nothing here computes a metric.
+number the API gives. Nothing here computes a metric. The views that many screens ask for
+again and again (the wall, the overview and site pages, the coordinator's lists, the weekly
+report) go through ``app.metrics.cache.cached``, the cache the API uses: the same numbers,
+computed once per ingest run (a "now" answer once per ``HOMEWARD_METRICS_CACHE_SECONDS``).
 """
 
 from __future__ import annotations

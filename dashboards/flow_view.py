@@ -16,6 +16,7 @@ from dash import html
 from sqlalchemy.orm import Session
 
 from app.metrics import flow, timebase
+from app.metrics.cache import cached
 from app.metrics.schemas import (
     AreaFlow,
     DelayedDays,
@@ -49,7 +50,13 @@ class AreaData:
 
 
 def collect(session: Session, *, at: datetime | None, site: str | None) -> AreaData:
-    """The metrics calls behind the overview (``site=None``) or one site's page."""
+    """The metrics calls behind the overview (``site=None``) or one site's page, from the
+    metrics cache when the data have not changed (``at=None``: kept 30 s). Do not mutate
+    the result."""
+    return cached(session, _collect, now_bound=at is None, at=at, site=site)
+
+
+def _collect(session: Session, *, at: datetime | None, site: str | None) -> AreaData:
     moment = timebase.resolve_at(at)
     today = timebase.local_date(moment)
     start = today - timedelta(days=PERIOD_DAYS - 1)

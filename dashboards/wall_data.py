@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.metrics import capacity, flow, freshness, timebase
+from app.metrics.cache import cached
 from app.metrics.schemas import AreaFlow, CapacityGaps, Escalation, FlowSummary, NctrDay
 from dashboards import formats
 
@@ -69,7 +70,14 @@ def _acute_sites(summary: FlowSummary) -> list[AreaFlow]:
 
 
 def collect(session: Session, *, at: datetime | None) -> WallData:
-    """Every metrics call the wall needs, for one moment (``None``: now)."""
+    """Every metrics call the wall needs, for one moment (``None``: now), from the metrics
+    cache when the data have not changed: many wall screens refresh every minute and ask the
+    same thing. Always clock-bound (kept ``HOMEWARD_METRICS_CACHE_SECONDS``): the feeds'
+    freshness is live even when the wall shows a past moment. Do not mutate the result."""
+    return cached(session, _collect, now_bound=True, at=at)
+
+
+def _collect(session: Session, *, at: datetime | None) -> WallData:
     moment = timebase.resolve_at(at)
     today = timebase.local_date(moment)
     week_start = today - timedelta(days=today.weekday())

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.metrics import flow, freshness, timebase, trends
+from app.metrics.cache import cached
 from app.metrics.schemas import WeeklyTrend
 from dashboards import figures, formats, report
 
@@ -73,10 +74,18 @@ def gather(
 ) -> WeeklyReport:
     area_name = "Whole system"
     if site:
-        area_name = flow.summary(session, site=site).total.name
+        area_name = cached(session, flow.summary, now_bound=True, at=None, site=site).total.name
     weekly = (
         [
-            trends.weekly(session, metric=slug, weeks=weeks, site=site, end=week_end)
+            cached(
+                session,
+                trends.weekly,
+                now_bound=False,
+                metric=slug,
+                weeks=weeks,
+                site=site,
+                end=week_end,
+            )
             for slug in REPORT_METRICS
         ]
         if with_trends
@@ -84,8 +93,10 @@ def gather(
     )
     tables = []
     for group_by, title, heading in BREAKDOWNS:
-        delayed = flow.delayed_days(
+        delayed = cached(
             session,
+            flow.delayed_days,
+            now_bound=False,
             start=week_end - timedelta(days=6),
             end=week_end,
             site=site,

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from app.metrics import flow, patients
+from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient
 from dashboards import components, formats, patient_grid
 from dashboards import coordinator_view as view
@@ -89,11 +90,12 @@ def _radio(label: str, control_id: str, options: list[dict[str, str]], value: st
 def layout(**query: str) -> html.Div:
     filters = view.Filters.read(query)
     with read_session() as session:
-        everyone_result = patients.delayed(session, at=parse_at(filters.at))
+        at = parse_at(filters.at)
+        everyone_result = cached(session, patients.delayed, now_bound=at is None, at=at)
         everyone = everyone_result.patients
         shown, result = view.delayed(session, filters)
         charts, charts_note = view.blockage_figures(session, filters)
-        sites = flow.summary(session, at=parse_at(filters.at)).sites
+        sites = cached(session, flow.summary, now_bound=at is None, at=at, site=None).sites
     site_options = _options([(s.site_code or "", s.name) for s in sites], "All sites")
     councils = sorted(
         {
@@ -316,7 +318,8 @@ def apply_filters(
     )
     with read_session() as session:
         shown, result = view.delayed(session, filters)
-        everyone = patients.delayed(session, at=parse_at(filters.at)).count
+        at = parse_at(filters.at)
+        everyone = cached(session, patients.delayed, now_bound=at is None, at=at).count
         charts, charts_note = view.blockage_figures(session, filters)
     return (
         patient_grid.rows(shown),

@@ -6,8 +6,10 @@ from typing import Any
 
 import dash
 from dash import html
+from sqlalchemy.orm import Session
 
 from app.metrics import patients
+from app.metrics.cache import cached
 from app.metrics.schemas import Journey, JourneyEvent
 from dashboards import components, figures, formats
 from dashboards.data import read_session, safe_layout
@@ -115,10 +117,14 @@ def _day_rows(journey: Journey) -> list[dict[str, Any]]:
     ]
 
 
+def _journey(session: Session, *, spell_id: str) -> Journey:
+    return patients.journey(session, spell_id)
+
+
 @safe_layout
 def layout(spell_id: str | None = None, **_query: str) -> html.Div:
     with read_session() as session:
-        journey = patients.journey(session, spell_id or "")
+        journey = cached(session, _journey, now_bound=False, spell_id=spell_id or "")
     spell = journey.spell
     return html.Div(
         [

@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from app.metrics import flow
+from app.metrics.cache import cached
 from app.metrics.schemas import WeeklyTrend
 from dashboards import components, formats, icons, report
 from dashboards import weekly_view as view
@@ -112,7 +113,7 @@ def layout(
     with read_session() as session:
         latest = view.latest_week(session)
         week_end = view.read_week(week, latest)
-        sites = flow.summary(session).sites
+        sites = cached(session, flow.summary, now_bound=True, at=None, site=None).sites
         codes = {s.site_code for s in sites}
         chosen_site = site if site in codes else None
         span = view.read_span(weeks)
