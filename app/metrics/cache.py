@@ -175,6 +175,12 @@ class MetricsCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
+    def pending(self, key: Hashable) -> int:
+        """How many callers are computing or waiting for ``key`` now."""
+        with self._lock:
+            computing = self._computing.get(key)
+            return computing.waiting if computing else 0
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -240,13 +246,11 @@ def _database_of(session: Session) -> str:
 
 
 def make_key(
-    session: Session, name: str, params: Mapping[str, Any], version: DataVersion
+    session: Session, what: Hashable, params: Mapping[str, Any], version: DataVersion
 ) -> Hashable:
-    return (name, _frozen(params), version, _database_of(session))
-
-
-def _name_of(function: Callable[..., Any]) -> str:
-    return f"{function.__module__}.{function.__qualname__}"
+    """``what`` is the function itself (or a tuple naming its form): functions hash by
+    identity, so two functions of one name never share entries."""
+    return (what, _frozen(params), version, _database_of(session))
 
 
 def is_now(params: Mapping[str, Any], *names: str) -> bool:
@@ -270,7 +274,7 @@ def cached(
     cache = get_cache()
     if not cache.enabled:
         return function(session, **params)
-    key = make_key(session, _name_of(function), params, data_version(session))
+    key = make_key(session, function, params, data_version(session))
     return cache.get_or_compute(key, lambda: function(session, **params), now_bound=now_bound)
 
 
@@ -304,5 +308,5 @@ def cached_json(
     cache = get_cache()
     if not cache.enabled:
         return compute()
-    key = make_key(session, "json:" + _name_of(function), params, data_version(session))
+    key = make_key(session, ("json", function, response_type), params, data_version(session))
     return cache.get_or_compute(key, compute, now_bound=now_bound)
