@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from operator import attrgetter
+from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
@@ -470,6 +471,39 @@ def _patient_rules(row: PatientRow, tz: ZoneInfo) -> PatientRow:
     return row
 
 
+class PatientValues(NamedTuple):
+    """A valid patients row as a plain tuple: the same attributes as :class:`PatientRow` at a
+    sixth of its memory, for holding a national census (~90,000 rows) until it is applied."""
+
+    snapshot_at: datetime
+    site_code: str
+    ward_code: str
+    spell_id: str
+    local_patient_id: str
+    nhs_number: str | None
+    age: int
+    admitted_at: datetime
+    admission_method: str
+    expected_discharge_date: date | None
+    discharge_ready_date: date | None
+    pathway: int | None
+    delay_reason_code: str | None
+    delay_attributable_to: str | None
+    local_authority_code: str | None
+    day_status: str | None
+    red_reason_code: str | None
+    discharged_at: datetime | None
+    discharge_destination: str | None
+
+    @classmethod
+    def of(cls, row: PatientRow) -> PatientValues:
+        return cls._make(_PATIENT_VALUES(row))
+
+
+#: a patients row as the census applies it: the model, or its values
+PatientRecord = PatientRow | PatientValues
+
+
 FEED_MODELS: dict[str, type[_Row]] = {
     "beds": BedRow,
     "care_homes": CareHomeRow,
@@ -599,6 +633,8 @@ FEED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _SPEC_BY_NAME = {feed: {c.name: c for c in specs} for feed, specs in FEED_SPECS.items()}
 assert all(tuple(FEED_MODELS[f].model_fields) == cols for f, cols in FEED_COLUMNS.items())
+assert PatientValues._fields == tuple(PatientRow.model_fields)
+_PATIENT_VALUES = attrgetter(*PatientValues._fields)
 
 
 # --- row validation -----------------------------------------------------------------------

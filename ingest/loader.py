@@ -39,7 +39,13 @@ from app.config import get_settings
 from app.db import get_engine
 from ingest import nhs_number
 from ingest.capacity import NATURAL_KEYS, WRITERS
-from ingest.contracts import Problem, ValidationContext, mask_nhs_number, validate_row
+from ingest.contracts import (
+    PatientValues,
+    Problem,
+    ValidationContext,
+    mask_nhs_number,
+    validate_row,
+)
 from ingest.mapping import HeaderBinding, bind_header, load_layouts, required_value_columns
 from ingest.notices import NoticeSink
 from ingest.readers import CsvTable, FileProblem, HashingStream, JsonTable, open_table, sniff_format
@@ -297,7 +303,8 @@ class _Load:
             if self.snapshot_at is None or snapshot_at > self.snapshot_at:
                 self.snapshot_at = snapshot_at
             if patients:
-                valid_patients.append((line, outcome.row))
+                # held until the whole batch is read: the row's values, not the model
+                valid_patients.append((line, PatientValues.of(outcome.row)))  # type: ignore[arg-type]
             else:
                 self.pending.append((line, outcome.row))
         if binding.unknown:

@@ -66,15 +66,26 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, tzinfo
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal_column, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from app.config import get_settings
-from ingest.contracts import PatientRow
+from ingest.contracts import PatientRecord
 from ingest.day_counts import DayTouches
 from ingest.day_counts import refresh as refresh_day_counts
 from ingest.nhs_number import pseudonymise
@@ -139,7 +150,7 @@ class PatientBatchResult:
 def apply_patient_batch(
     session: Session,
     run_id: int,
-    rows: list[tuple[int, PatientRow]],
+    rows: list[tuple[int, PatientRecord]],
     notices: NoticeSink,
     *,
     quarantined_spell_ids: Collection[str] = (),
@@ -165,7 +176,7 @@ def apply_patient_batch(
         chunk=_in_chunk_size(session),
         result=PatientBatchResult(),
     )
-    censuses: dict[datetime, list[tuple[int, PatientRow]]] = defaultdict(list)
+    censuses: dict[datetime, list[tuple[int, PatientRecord]]] = defaultdict(list)
     for line, row in rows:
         censuses[row.snapshot_at.astimezone(UTC)].append((line, row))
     for snapshot_at in sorted(censuses):
@@ -236,7 +247,7 @@ class StateValues(NamedTuple):
 STATE_COLUMNS = StateValues._fields
 
 
-def _row_values(row: PatientRow) -> StateValues:
+def _row_values(row: PatientRecord) -> StateValues:
     return StateValues(
         row.ward_code,
         row.expected_discharge_date,
@@ -279,14 +290,19 @@ class _Spell:
 
     def as_row(self) -> dict[str, Any]:
         """The ``spells`` columns (without ``id``)."""
-        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_COLUMNS}
-        row.update(self.state._asdict())
-        return row
+        return dict(zip(_SPELL_COLUMNS, (*_GET_ATTRIBUTES(self), *self.state), strict=True))
+
+    def values(self) -> tuple[Any, ...]:
+        """The ``spells`` columns' values in the order of ``_SPELL_COLUMNS``."""
+        return (*_GET_ATTRIBUTES(self), *self.state)
 
 
 _NOT_COLUMNS = {"pk", "state"}
 _ATTRIBUTES = [f.name for f in fields(_Spell) if f.name not in _NOT_COLUMNS]
 _SPELL_COLUMNS = _ATTRIBUTES + list(STATE_COLUMNS)
+_GET_ATTRIBUTES = attrgetter(*_ATTRIBUTES)
+# the values an UPDATE of a spell sets: every column but spell_id (the key it was found by)
+_UPDATED = itemgetter(*(i for i, c in enumerate(_SPELL_COLUMNS) if c != "spell_id"))
 # the columns read, in the order of _Spell's fields (``state`` comes after last_census_at)
 _BEFORE_STATE = _ATTRIBUTES.index("last_census_at") + 1
 _SPELL_SELECT = [
@@ -456,6 +472,8 @@ class _Batch:
     result: PatientBatchResult
     # the (site, day) pairs of spell_days written, recounted into spell_day_counts at the end
     touches: DayTouches = field(default_factory=DayTouches)
+    # NHS number → pseudonym: the HMAC once per number and batch
+    pseudonyms: dict[str, str] = field(default_factory=dict)
 
     def chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         for start in range(0, len(items), self.chunk):
@@ -478,7 +496,7 @@ class _Work:
 
     spell: _Spell
     line: int | None = None
-    row: PatientRow | None = None
+    row: PatientRecord | None = None
     infer_at: datetime | None = None
     infer_reason: str = ""
     is_new: bool = False
@@ -506,7 +524,7 @@ class _Writes:
 class _Census:
     """One ``snapshot_at`` of the batch, for every site it names."""
 
-    def __init__(self, batch: _Batch, snapshot_at: datetime, rows: list[tuple[int, PatientRow]]):
+    def __init__(self, batch: _Batch, snapshot_at: datetime, rows: list[tuple[int, PatientRecord]]):
         self.batch = batch
         self.session = batch.session
         self.tz = batch.tz
@@ -526,7 +544,7 @@ class _Census:
         kept = self._check_against_store(kept, known)
         self.previous, self.next = self._neighbour_censuses(sites)
 
-        fast: list[tuple[_Spell, PatientRow]] = []
+        fast: list[tuple[_Spell, PatientRecord]] = []
         slow: list[_Work] = []
         for line, row in kept:
             spell = known.get(row.spell_id)
@@ -549,9 +567,9 @@ class _Census:
     def _quarantine(self, line: int, column: str | None, value: str | None, reason: str) -> None:
         self.batch.result.quarantined.append((line, column, value, reason))
 
-    def _one_row_per_spell(self) -> list[tuple[int, PatientRow]]:
-        first: dict[str, tuple[int, PatientRow]] = {}
-        kept: list[tuple[int, PatientRow]] = []
+    def _one_row_per_spell(self) -> list[tuple[int, PatientRecord]]:
+        first: dict[str, tuple[int, PatientRecord]] = {}
+        kept: list[tuple[int, PatientRecord]] = []
         when = self.batch.when(self.at)
         for line, row in self.rows:
             seen = first.get(row.spell_id)
@@ -575,9 +593,9 @@ class _Census:
         return kept
 
     def _check_against_store(
-        self, kept: list[tuple[int, PatientRow]], known: dict[str, _Spell]
-    ) -> list[tuple[int, PatientRow]]:
-        valid: list[tuple[int, PatientRow]] = []
+        self, kept: list[tuple[int, PatientRecord]], known: dict[str, _Spell]
+    ) -> list[tuple[int, PatientRecord]]:
+        valid: list[tuple[int, PatientRecord]] = []
         for line, row in kept:
             spell = known.get(row.spell_id)
             if spell is not None and spell.site_code != row.site_code:
@@ -608,12 +626,17 @@ class _Census:
                 valid.append((line, row))
         return valid
 
-    def _pseudonym(self, row: PatientRow) -> str | None:
-        if row.nhs_number is None:
+    def _pseudonym(self, row: PatientRecord) -> str | None:
+        number = row.nhs_number
+        if number is None:
             return None
-        return pseudonymise(row.nhs_number, self.batch.pseudonym_key)
+        pseudonyms = self.batch.pseudonyms
+        pseudonym = pseudonyms.get(number)
+        if pseudonym is None:
+            pseudonym = pseudonyms[number] = pseudonymise(number, self.batch.pseudonym_key)
+        return pseudonym
 
-    def _new_spell(self, row: PatientRow) -> _Spell:
+    def _new_spell(self, row: PatientRecord) -> _Spell:
         return _Spell(
             pk=None,
             spell_id=row.spell_id,
@@ -627,7 +650,7 @@ class _Census:
             last_census_at=self.at,
         )
 
-    def _unchanged(self, spell: _Spell, row: PatientRow) -> bool:
+    def _unchanged(self, spell: _Spell, row: PatientRecord) -> bool:
         """True when the row only confirms the spell's current state (the fast path)."""
         return (
             row.discharged_at is None
@@ -638,7 +661,7 @@ class _Census:
             and _row_values(row) == spell.state
         )
 
-    def _take_attributes(self, spell: _Spell, row: PatientRow) -> bool:
+    def _take_attributes(self, spell: _Spell, row: PatientRecord) -> bool:
         """Copy what the newest row says about the patient; True when anything changed."""
         pseudonym = self._pseudonym(row) or spell.nhs_number_pseudonym
         new = (row.local_patient_id, pseudonym, row.age, row.admission_method)
@@ -782,7 +805,7 @@ class _Census:
 
     # -- spells whose state did not change ---------------------------------------------
 
-    def _apply_unchanged(self, fast: list[tuple[_Spell, PatientRow]]) -> None:
+    def _apply_unchanged(self, fast: list[tuple[_Spell, PatientRecord]]) -> None:
         """Only the new day rows (and today's status) of spells the census just confirms."""
         same_day = [
             s.pk
@@ -862,7 +885,7 @@ class _Census:
         parked: dict[date, RecordedStatus],
     ) -> None:
         spell = work.spell
-        before = None if work.is_new else spell.as_row()
+        before = None if work.is_new else spell.values()
         old_end = (
             None
             if work.is_new
@@ -941,7 +964,7 @@ class _Census:
             for day, status in statuses.items():
                 if day >= min(from_days) and day not in bed_days and parked.get(day) != status:
                     self.writes.parked.append((spell, day, status))
-        if before is not None and spell.as_row() != before:
+        if before is not None and spell.values() != before:
             self.writes.spell_updates.append(spell)
             self.touched.add(spell.spell_id)
         if work.is_new:
@@ -1041,7 +1064,7 @@ class _Census:
                     events.extend(state_events(before, state.values, state.observed_at, self.tz))
         w.events.extend((spell, e) for e in events)
 
-    def _discharge(self, work: _Work, row: PatientRow, old_last: datetime) -> None:
+    def _discharge(self, work: _Work, row: PatientRecord, old_last: datetime) -> None:
         spell = work.spell
         at = row.discharged_at
         assert at is not None
@@ -1170,16 +1193,11 @@ class _Census:
                     by_id[spell_id].pk = pk
         if w.spell_updates:
             columns = [c for c in _SPELL_COLUMNS if c != "spell_id"]
-            execute_many(
+            update_rows(
                 s,
-                update(SPELLS)
-                .where(SPELLS.c.id == bindparam("b_id"))
-                .values({c: bindparam(f"b_{c}") for c in columns}),
-                ["b_id", *(f"b_{c}" for c in columns)],
-                [
-                    (spell.pk, *(row[c] for c in columns))
-                    for spell, row in ((sp, sp.as_row()) for sp in w.spell_updates)
-                ],
+                SPELLS,
+                ["id", *columns],
+                [(spell.pk, *_UPDATED(spell.values())) for spell in w.spell_updates],
             )
         # one set-based UPDATE per chunk; the integer ids are rendered inline (no bind per id)
         touch = (
@@ -1207,9 +1225,9 @@ class _Census:
             )
         if w.state_inserts:
             columns = ("spell_pk", "observed_at", "ingest_run_id", *STATE_COLUMNS)
-            execute_many(
+            write_rows(
                 s,
-                insert(STATES),
+                STATES,
                 columns,
                 [(spell.pk, st.observed_at, run_id, *st.values) for spell, st in w.state_inserts],
             )
@@ -1239,9 +1257,9 @@ class _Census:
                 ],
             )
         if w.events:
-            execute_many(
+            write_rows(
                 s,
-                insert(EVENTS),
+                EVENTS,
                 ("spell_pk", "ingest_run_id", *EVENT_COLUMNS),
                 [
                     (spell.pk, self.batch.run_id, *(event[c] for c in EVENT_COLUMNS))
@@ -1256,19 +1274,14 @@ class _Census:
             touches.add_from(spell.site_code, day)
         for spell, facts in w.days:
             touches.add(spell.site_code, facts.day)
-        if w.day_deletes_from:
-            s.execute(
-                delete(DAYS).where(
-                    DAYS.c.spell_pk == bindparam("b_pk"), DAYS.c.day >= bindparam("b_day")
-                ),
-                [{"b_pk": spell.pk, "b_day": day} for spell, day in w.day_deletes_from],
-            )
+        delete_days_from(s, [(spell.pk, day) for spell, day in w.day_deletes_from])
         if w.days:
-            execute_many(
+            write_rows(
                 s,
-                upsert_statement(s, DAYS, key=("spell_pk", "day"), columns=DAY_COLUMNS),
+                DAYS,
                 DAY_COLUMNS,
                 [_day_row(spell, facts) for spell, facts in w.days],
+                key=("spell_pk", "day"),
             )
             self.batch.result.days_written += len(w.days)
         if w.parked:
@@ -1280,9 +1293,9 @@ class _Census:
                 "recorded_at",
                 "ingest_run_id",
             )
-            execute_many(
+            write_rows(
                 s,
-                upsert_statement(s, STATUSES, key=("spell_pk", "day"), columns=columns),
+                STATUSES,
                 columns,
                 [
                     (
@@ -1295,6 +1308,7 @@ class _Census:
                     )
                     for spell, day, st in w.parked
                 ],
+                key=("spell_pk", "day"),
             )
 
 
@@ -1407,3 +1421,128 @@ def execute_many(
         else:
             params = [dict(zip(order, v, strict=True)) for v in values]
         connection.exec_driver_sql(sql, params)
+
+
+# --- PostgreSQL: one statement per batch of rows ------------------------------------------------
+
+BULK_CHUNK = 20_000
+
+
+def _pg_array_type(table: Table, name: str, dialect: Any) -> str:
+    """The array type a column's values are sent as (text without a length: the column's
+    own type still checks the length when the values are stored)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, String):
+        return "VARCHAR[]"
+    return f"{column_type.compile(dialect=dialect)}[]"
+
+
+def _columns_of(
+    table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]], dialect: Any
+) -> list[list[Any]]:
+    """The rows' values column by column, through each column type's bind conversion."""
+    columns: list[list[Any]] = [list(values) for values in zip(*rows, strict=True)]
+    for k, name in enumerate(names):
+        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            columns[k] = [convert(v) for v in columns[k]]
+    return columns
+
+
+def _last_per_key(rows: Sequence[Sequence[Any]], key: Sequence[int]) -> Sequence[Sequence[Any]]:
+    """The last row of each key, in the order of those last rows: what running the rows one
+    after another would leave (one statement may not touch a row twice)."""
+    last: dict[tuple[Any, ...], int] = {}
+    for index, row in enumerate(rows):
+        last[tuple(row[k] for k in key)] = index
+    if len(last) == len(rows):
+        return rows
+    return [rows[i] for i in sorted(last.values())]
+
+
+def write_rows(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    key: Sequence[str] = (),
+) -> None:
+    """INSERT ``rows`` (values in the order of ``names``) into ``table``; with ``key``, a row
+    whose key exists updates the other columns (the last row of a key wins).
+
+    On PostgreSQL the rows go as one array per column in one ``INSERT … SELECT FROM unnest``
+    per chunk (a round trip and one statement for thousands of rows); elsewhere through
+    :func:`execute_many`.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        stmt = upsert_statement(session, table, key=key, columns=names) if key else insert(table)
+        execute_many(session, stmt, names, rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if key:
+        rows = _last_per_key(rows, [names.index(k) for k in key])
+    arrays = ", ".join(f"%s::{_pg_array_type(table, n, dialect)}" for n in names)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+    if key:
+        updated = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
+        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated}"
+    for start in range(0, len(rows), BULK_CHUNK):
+        chunk = rows[start : start + BULK_CHUNK]
+        connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
+
+
+def update_rows(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """UPDATE the rows of ``table`` whose ``id`` is each row's first value, setting the
+    columns ``names[1:]`` to the rest (the last row of an id wins)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in names[1:]})
+        )
+        execute_many(session, stmt, [f"b_{c}" for c in names], rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    rows = _last_per_key(rows, [0])
+    arrays = ", ".join(f"%s::{_pg_array_type(table, n, dialect)}" for n in names)
+    sql = (
+        f"UPDATE {table.name} SET {', '.join(f'{n} = v.{n}' for n in names[1:])} "
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {table.name}.id = v.id"
+    )
+    for start in range(0, len(rows), BULK_CHUNK):
+        chunk = rows[start : start + BULK_CHUNK]
+        connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
+
+
+def delete_days_from(session: Session, rows: Sequence[tuple[int | None, date]]) -> None:
+    """DELETE each spell's ``spell_days`` from a day on: ``rows`` of (spell pk, first day)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            delete(DAYS).where(
+                DAYS.c.spell_pk == bindparam("b_pk"), DAYS.c.day >= bindparam("b_day")
+            ),
+            [{"b_pk": pk, "b_day": day} for pk, day in rows],
+        )
+        return
+    connection = session.connection()
+    sql = (
+        "DELETE FROM spell_days USING unnest(%s::INTEGER[], %s::DATE[]) AS v(pk, day) "
+        "WHERE spell_days.spell_pk = v.pk AND spell_days.day >= v.day"
+    )
+    for start in range(0, len(rows), BULK_CHUNK):
+        chunk = rows[start : start + BULK_CHUNK]
+        connection.exec_driver_sql(sql, ([pk for pk, _ in chunk], [day for _, day in chunk]))
