@@ -28,8 +28,9 @@ def _include_object(
 ) -> bool:
     """With ``-x revision=0001`` autogenerate sees only the tables of that migration.
 
-    A table created by a later migration says so in ``info={"revision": ...}``; the script that
-    regenerates the initial migration passes ``-x revision=0001`` to leave those tables out.
+    A table (or an index) created by a later migration says so in ``info={"revision": ...}``;
+    the script that regenerates the initial migration passes ``-x revision=0001`` to leave
+    those out.
     """
     only = context.get_x_argument(as_dictionary=True).get("revision")
     if only is None:
@@ -37,7 +38,9 @@ def _include_object(
     table = obj if type_ == "table" else getattr(obj, "table", None)
     if table is None:
         return True
-    return bool(table.info.get("revision", "0001") == only)
+    # an index added to an older table by a later migration says so in its own info
+    own = obj.info.get("revision") if type_ == "index" else None
+    return bool((own or table.info.get("revision", "0001")) == only)
 
 
 def _configure(connection: Connection) -> None:

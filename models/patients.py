@@ -39,6 +39,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
+#: made by migration 0003 (so the script that regenerates 0001 leaves them out)
+REVISION_0003 = {"revision": "0003"}
+
 
 class Spell(Base):
     """One hospital stay, admission to discharge."""
@@ -46,6 +49,7 @@ class Spell(Base):
     __tablename__ = "spells"
     __table_args__ = (
         Index("ix_spells_site_in_hospital", "site_code", "discharged_at"),
+        Index("ix_spells_discharge_date", "discharge_date"),
         # covering: the discharge counts of a period read only the index (no row look-ups)
         Index(
             "ix_spells_discharge_cover",
@@ -53,6 +57,7 @@ class Spell(Base):
             "site_code",
             "drd_at_discharge",
             "discharged_at",
+            info=REVISION_0003,
         ),
         CheckConstraint("admission_method IN ('emergency','elective')", name="admission_method"),
     )
@@ -163,7 +168,10 @@ class SpellDayCount(Base):
     a year's period figures read O(days x groups) rows instead of one row per patient-day."""
 
     __tablename__ = "spell_day_counts"
-    __table_args__ = (Index("ix_spell_day_counts_day_site", "day", "site_code"),)
+    __table_args__ = (
+        Index("ix_spell_day_counts_day_site", "day", "site_code"),
+        {"info": REVISION_0003},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
@@ -186,6 +194,7 @@ class SpellDayWardTotal(Base):
     row per ward per day."""
 
     __tablename__ = "spell_day_ward_totals"
+    __table_args__ = ({"info": REVISION_0003},)
 
     day: Mapped[date] = mapped_column(primary_key=True)
     site_code: Mapped[str] = mapped_column(String(12), primary_key=True)

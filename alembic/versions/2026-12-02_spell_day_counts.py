@@ -64,7 +64,6 @@ def upgrade() -> None:
         ["discharge_date", "site_code", "drd_at_discharge", "discharged_at"],
         unique=False,
     )
-    op.drop_index("ix_spells_discharge_date", table_name="spells")
     # an existing store: count its history once
     op.execute(
         f"INSERT INTO spell_day_counts ({KEY}, n) "
@@ -83,7 +82,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.create_index("ix_spells_discharge_date", "spells", ["discharge_date"], unique=False)
     op.drop_index("ix_spells_discharge_cover", table_name="spells")
     op.drop_table("spell_day_ward_totals")
     op.drop_index("ix_spell_day_counts_day_site", table_name="spell_day_counts")
