@@ -31,7 +31,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import get_engine, get_sessionmaker
+from app.db import get_engine, get_read_sessionmaker
 from app.security import audit
 from app.security.principal import Principal, _current
 from app.security.roles import AGGREGATES, Rule, allowed, is_api_path, page_rule, rule_for
@@ -72,7 +72,7 @@ def resolve_credentials(
     raw_session = cookies.get(policy.cookie_name)
     if not (scheme.lower() == "bearer" and credential.strip()) and not raw_session:
         return Resolution(None)
-    with get_sessionmaker()() as db:
+    with get_read_sessionmaker()() as db:  # no transaction: one statement, at most a write
         if scheme.lower() == "bearer" and credential.strip():
             principal = resolve_bearer(db, credential.strip(), now=now)
             return Resolution(principal, bad_bearer=principal is None)

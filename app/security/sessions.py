@@ -123,7 +123,7 @@ def resolve_session(
     request); a write happens only when the session ends or, at most once a minute, to
     move its idle clock on (``LAST_SEEN_RESOLUTION``).
     """
-    row = db.execute(_SESSION_LOOKUP, {"id_hash": digest(raw_id)}).one_or_none()
+    row = db.connection().execute(_SESSION_LOOKUP, {"id_hash": digest(raw_id)}).one_or_none()
     if row is None:
         return None
     (
