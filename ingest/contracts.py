@@ -60,11 +60,9 @@ class ValidationContext:
     future_tolerance: timedelta
     # column → strptime format, for layouts whose dates are not ISO 8601 (column mappings)
     formats: Mapping[str, str] = field(default_factory=dict)
-    # (column, text) → the parsed value, for the values a batch repeats (see _FastPath): a
-    # parse depends only on the text and on this context, so it is done once per batch
-    memo: dict[tuple[str, str], Any] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
-    )
+    # per model, each column's text → parsed value, for the values a batch repeats (see
+    # _FastPath): a parse depends only on the text and this context, so it is done once
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_settings(
@@ -703,7 +701,7 @@ class _FieldInfo:
 _UNIQUE_COLUMNS = frozenset(
     {"spell_id", "local_patient_id", "nhs_number", "admitted_at", "discharged_at", "home_name"}
 )
-_MEMO_LIMIT = 50_000  # distinct (column, text) pairs remembered per batch, at most
+_MEMO_LIMIT = 20_000  # distinct values of a column remembered per batch, at most
 
 
 class _FastPath:
@@ -733,27 +731,27 @@ class _FastPath:
     def __call__(self, record: Mapping[str, Any], context: ValidationContext) -> _Row | None:
         if not self.usable:
             return None
-        memo = context.memo
-        infos = memo.get(("", self.model.__name__))
-        if infos is None:
-            infos = memo[("", self.model.__name__)] = [
-                _FieldInfo(context, name) for name, _, _ in self.fields
+        plan = context.memo.get(self.model.__name__)
+        if plan is None:
+            # per column: its parser, what it reads of the context, its remembered values
+            plan = context.memo[self.model.__name__] = [
+                (name, check, _FieldInfo(context, name), {} if remember else None)
+                for name, check, remember in self.fields
             ]
         values: dict[str, Any] = {}
         try:
-            for (name, check, remember), info in zip(self.fields, infos, strict=True):
+            for name, check, info, seen in plan:
                 text = record[name]
                 if text.__class__ is not str:
                     return None
-                if remember:
-                    key = (name, text)
-                    value = memo.get(key, memo)
-                    if value is memo:
-                        value = check(text, info)
-                        if len(memo) < _MEMO_LIMIT:
-                            memo[key] = value
-                else:
+                if seen is None:
+                    values[name] = check(text, info)
+                    continue
+                value = seen.get(text, seen)
+                if value is seen:
                     value = check(text, info)
+                    if len(seen) < _MEMO_LIMIT:
+                        seen[text] = value
                 values[name] = value
         except (KeyError, PydanticCustomError):
             return None

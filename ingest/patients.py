@@ -63,7 +63,7 @@ from __future__ import annotations
 import sqlite3
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, tzinfo
 from operator import attrgetter, itemgetter
@@ -78,11 +78,13 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.types import NullType
 
 from app.config import get_settings
 from ingest.contracts import PatientRecord
@@ -690,17 +692,18 @@ class _Census:
         known: dict[str, _Spell] = {}
         in_hospital: dict[str, list[_Spell]] = defaultdict(list)
         for chunk in self.batch.chunks(sites):
-            query = select(*_SPELL_SELECT).where(
-                SPELLS.c.site_code.in_(chunk), SPELLS.c.discharged_at.is_(None)
-            )
-            for db_row in self.session.execute(query).all():
+            for db_row in read_rows(
+                self.session,
+                _SPELL_SELECT,
+                SPELLS.c.site_code.in_(chunk),
+                SPELLS.c.discharged_at.is_(None),
+            ):
                 spell = _spell_from_db(db_row)
                 known[spell.spell_id] = spell
                 in_hospital[spell.site_code].append(spell)
         missing = [s for s in dict.fromkeys(spell_ids) if s not in known]
         for chunk in self.batch.chunks(missing):
-            query = select(*_SPELL_SELECT).where(SPELLS.c.spell_id.in_(chunk))
-            for db_row in self.session.execute(query).all():
+            for db_row in read_rows(self.session, _SPELL_SELECT, SPELLS.c.spell_id.in_(chunk)):
                 spell = _spell_from_db(db_row)
                 known[spell.spell_id] = spell
         return known, in_hospital
@@ -1184,13 +1187,25 @@ class _Census:
         s, w = self.session, self.writes
         if w.new_spells:
             by_id = {spell.spell_id: spell for spell in w.new_spells}
-            for new in self.batch.chunks(w.new_spells):
-                returned = s.execute(
-                    insert(SPELLS).returning(SPELLS.c.id, SPELLS.c.spell_id),
-                    [spell.as_row() for spell in new],
+            if s.get_bind().dialect.name == "postgresql":
+                returned: Iterable[Any] = write_rows(
+                    s,
+                    SPELLS,
+                    _SPELL_COLUMNS,
+                    [spell.values() for spell in w.new_spells],
+                    returning=("id", "spell_id"),
                 )
-                for pk, spell_id in returned:
-                    by_id[spell_id].pk = pk
+            else:
+                returned = [
+                    r
+                    for new in self.batch.chunks(w.new_spells)
+                    for r in s.execute(
+                        insert(SPELLS).returning(SPELLS.c.id, SPELLS.c.spell_id),
+                        [spell.as_row() for spell in new],
+                    )
+                ]
+            for pk, spell_id in returned:
+                by_id[spell_id].pk = pk
         if w.spell_updates:
             columns = [c for c in _SPELL_COLUMNS if c != "spell_id"]
             update_rows(
@@ -1366,6 +1381,7 @@ def _day_row(spell: _Spell, f: SpellDayFacts) -> tuple[Any, ...]:
 # --- bulk writes -----------------------------------------------------------------------
 
 INSERT_CHUNK = 5_000
+CONVERTED_LIMIT = 10_000  # distinct values remembered per column and statement
 
 
 def upsert_statement(
@@ -1409,12 +1425,23 @@ def execute_many(
     ]
     in_order = taken == list(range(len(names)))
     sql = str(compiled)
+    # a census repeats its dates and times (the day, the census time, DRDs): each distinct
+    # value is converted once per statement
+    converted: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (k, process, {}) for k, process in converting
+    ]
     for start in range(0, len(rows), INSERT_CHUNK):
         values: list[list[Any]] = []
         for row in rows[start : start + INSERT_CHUNK]:
             value = list(row) if in_order else [row[at] for at in taken]
-            for k, convert in converting:
-                value[k] = convert(value[k])
+            for k, process, seen in converted:
+                given = value[k]
+                done = seen.get(given, seen)
+                if done is seen:
+                    done = process(given)
+                    if len(seen) < CONVERTED_LIMIT:
+                        seen[given] = done
+                value[k] = done
             values.append(value)
         if compiled.positional:
             params: Any = [tuple(v) for v in values]
@@ -1443,9 +1470,12 @@ def _columns_of(
     """The rows' values column by column, through each column type's bind conversion."""
     columns: list[list[Any]] = [list(values) for values in zip(*rows, strict=True)]
     for k, name in enumerate(names):
-        convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if convert is not None:
-            columns[k] = [convert(v) for v in columns[k]]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            seen: dict[Any, Any] = {}  # each distinct value converted once
+            columns[k] = [
+                seen[v] if v in seen else seen.setdefault(v, process(v)) for v in columns[k]
+            ]
     return columns
 
 
@@ -1467,20 +1497,23 @@ def write_rows(
     rows: Sequence[Sequence[Any]],
     *,
     key: Sequence[str] = (),
-) -> None:
+    returning: Sequence[str] = (),
+) -> list[Any]:
     """INSERT ``rows`` (values in the order of ``names``) into ``table``; with ``key``, a row
-    whose key exists updates the other columns (the last row of a key wins).
+    whose key exists updates the other columns (the last row of a key wins). Returns the
+    ``returning`` columns of the rows written (PostgreSQL only, else empty).
 
     On PostgreSQL the rows go as one array per column in one ``INSERT … SELECT FROM unnest``
     per chunk (a round trip and one statement for thousands of rows); elsewhere through
     :func:`execute_many`.
     """
     if not rows:
-        return
+        return []
     if session.get_bind().dialect.name != "postgresql":
+        assert not returning, "RETURNING: PostgreSQL only"
         stmt = upsert_statement(session, table, key=key, columns=names) if key else insert(table)
         execute_many(session, stmt, names, rows)
-        return
+        return []
     connection = session.connection()
     dialect = connection.dialect
     if key:
@@ -1490,9 +1523,15 @@ def write_rows(
     if key:
         updated = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated}"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}"
+    returned: list[Any] = []
     for start in range(0, len(rows), BULK_CHUNK):
         chunk = rows[start : start + BULK_CHUNK]
-        connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
+        result = connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
+        if returning:
+            returned.extend(result.all())
+    return returned
 
 
 def update_rows(
@@ -1546,3 +1585,35 @@ def delete_days_from(session: Session, rows: Sequence[tuple[int | None, date]]) 
     for start in range(0, len(rows), BULK_CHUNK):
         chunk = rows[start : start + BULK_CHUNK]
         connection.exec_driver_sql(sql, ([pk for pk, _ in chunk], [day for _, day in chunk]))
+
+
+def read_rows(session: Session, columns: Sequence[Any], *where: Any) -> list[tuple[Any, ...]]:
+    """``SELECT columns WHERE where`` as tuples, each value through its type's result
+    conversion as SQLAlchemy would, but each distinct value of a column converted once (a
+    census reads the same dates and census times for thousands of spells)."""
+    dialect = session.get_bind().dialect
+    processors: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = []
+    for k, column in enumerate(columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            processors.append((k, process, {}))
+    # the values come back as the driver gives them; converted below
+    query = select(*(type_coerce(c, NullType()) for c in columns)).where(*where)
+    raw = session.execute(query).all()
+    if not processors:
+        return [tuple(r) for r in raw]
+    rows: list[tuple[Any, ...]] = []
+    for r in raw:
+        row = list(r)
+        for k, process, seen in processors:
+            given = row[k]
+            if given is None:
+                continue
+            done = seen.get(given, seen)
+            if done is seen:
+                done = process(given)
+                if len(seen) < CONVERTED_LIMIT:
+                    seen[given] = done
+            row[k] = done
+        rows.append(tuple(row))
+    return rows
