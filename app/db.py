@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
@@ -30,7 +31,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    engine = create_engine(url, pool_size=10, max_overflow=20, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A pool pre-ping for connections idle over ``PING_IDLE_SECONDS`` only.
+
+    ``pool_pre_ping`` costs a round trip on every checkout — two per request on the hot read
+    path. A connection that was in use a moment ago is not pinged; one that sat idle (long
+    enough for a database restart or a firewall to drop it) is, and a failed ping invalidates
+    the pool as ``pool_pre_ping`` would. A connection dropped within the last few seconds
+    answers that request with the 503 of a database error, and the pool is invalidated then.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["homeward_checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("homeward_checked_in")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from error
+            raise
 
 
 @lru_cache
