@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     # how long an answer about "now" is kept (the others last until the next ingest run).
     metrics_cache_size: int = Field(default=256, ge=0, le=100_000)
     metrics_cache_seconds: float = Field(default=30, ge=0, le=3600)
+    metrics_cache_mb: int = Field(default=256, ge=1)  # of cached JSON (the API's answers)
 
     # Sign-in sessions (DESIGN §7; docs/security.md)
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -45,10 +45,15 @@ def delayed(
     }
     # The computation may come from the metrics cache; the read is audited every time.
     with read_session() as session:
-        body, result = cached_json(
-            session, patients.delayed, DelayedPatients, now_bound=at is None, **filters
+        body, count = cached_json(
+            session,
+            patients.delayed,
+            DelayedPatients,
+            now_bound=at is None,
+            keep=lambda result: result.count,
+            **filters,
         )
-    record("patients.delayed", filters, patients=result.count)
+    record("patients.delayed", filters, patients=count)
     return json_response(body)
 
 

@@ -17,11 +17,11 @@ The key is ``(function, parameters, data version, database)``:
   An answer about a given moment or period is kept until the data change, it is evicted, or
   ``MAX_AGE_SECONDS`` (15 minutes, a backstop) pass.
 
-Bounded (least recently used first out, ``HOMEWARD_METRICS_CACHE_SIZE`` entries; 0 turns the
-cache off), thread safe (sync routes and Dash callbacks run in threads), and a key being
-computed is computed once: concurrent callers of a cold key wait for the first one's result
-instead of all hitting the store at once. A refusal (``InvalidParameter``, ``NotFound``) or
-an error is never kept.
+Bounded (least recently used first out: ``HOMEWARD_METRICS_CACHE_SIZE`` entries — 0 turns
+the cache off — and ``HOMEWARD_METRICS_CACHE_MB`` of cached JSON), thread safe (sync routes
+and Dash callbacks run in threads), and a key being computed is computed once: concurrent
+callers of a cold key wait for the first one's result instead of all hitting the store.
+A refusal (``InvalidParameter``, ``NotFound``) or an error is never kept.
 
 Cached values are shared between requests: callers must not mutate them. The API caches the
 serialised JSON (:func:`cached_json`), which FastAPI would otherwise re-validate and
@@ -49,6 +49,7 @@ T = TypeVar("T")
 
 DEFAULT_SIZE = 256
 DEFAULT_NOW_SECONDS = 30.0
+DEFAULT_MAX_BYTES = 256 * 2**20
 
 # The version: the newest run's id (a run started) and, over the newest VERSION_WINDOW runs,
 # how many have finished and the latest finished_at (a run ended: its rows became visible
@@ -79,6 +80,15 @@ def data_version(session: Session) -> DataVersion:
 class _Entry:
     value: Any
     expires: float  # monotonic deadline
+    size: int  # bytes of serialised JSON held (0 for objects, which are not weighed)
+
+
+def _size_of(value: Any) -> int:
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(len(v) for v in value if isinstance(v, bytes))
+    return 0
 
 
 @dataclass
@@ -93,6 +103,7 @@ class CacheStats:
     misses: int = 0
     computations: int = 0
     entries: int = 0
+    json_bytes: int = 0
 
 
 class MetricsCache:
@@ -104,9 +115,12 @@ class MetricsCache:
         max_entries: int = DEFAULT_SIZE,
         now_seconds: float = DEFAULT_NOW_SECONDS,
         max_age_seconds: float = MAX_AGE_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self.now_seconds = now_seconds
         self.max_age_seconds = max_age_seconds
         self.clock = clock
@@ -125,7 +139,7 @@ class MetricsCache:
         if entry is None:
             return None
         if now >= entry.expires:
-            del self._entries[key]
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
         return entry
@@ -157,8 +171,11 @@ class MetricsCache:
                     self._stats.computations += 1
                     now = self.clock()
                     ttl = self.now_seconds if now_bound else self.max_age_seconds
-                    self._entries[key] = _Entry(value, now + ttl)
-                    self._entries.move_to_end(key)
+                    if key in self._entries:
+                        self._drop(key)
+                    entry = _Entry(value, now + ttl, _size_of(value))
+                    self._entries[key] = entry
+                    self._bytes += entry.size
                     self._evict(now)
                 return value
         finally:
@@ -167,13 +184,20 @@ class MetricsCache:
                 if computing.waiting == 0 and self._computing.get(key) is computing:
                     del self._computing[key]
 
+    def _drop(self, key: Hashable) -> None:
+        self._bytes -= self._entries.pop(key).size
+
+    def _over(self) -> bool:
+        return len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+
     def _evict(self, now: float) -> None:
-        """Drop expired entries, then the least recently used over the bound (lock held)."""
-        if len(self._entries) > self.max_entries:
+        """Drop expired entries, then the least recently used over the bounds (lock held).
+        The newest entry stays even when it alone is over ``max_bytes``."""
+        if self._over():
             for key in [k for k, e in self._entries.items() if now >= e.expires]:
-                del self._entries[key]
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+                self._drop(key)
+        while self._over() and len(self._entries) > 1:
+            self._drop(next(iter(self._entries)))
 
     def pending(self, key: Hashable) -> int:
         """How many callers are computing or waiting for ``key`` now."""
@@ -184,6 +208,7 @@ class MetricsCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def stats(self) -> CacheStats:
         with self._lock:
@@ -192,6 +217,7 @@ class MetricsCache:
                 self._stats.misses,
                 self._stats.computations,
                 len(self._entries),
+                self._bytes,
             )
 
 
@@ -211,6 +237,7 @@ def get_cache() -> MetricsCache:
                 _cache = MetricsCache(
                     max_entries=settings.metrics_cache_size,
                     now_seconds=settings.metrics_cache_seconds,
+                    max_bytes=settings.metrics_cache_mb * 2**20,
                 )
     return _cache
 
@@ -295,15 +322,17 @@ def cached_json(
     /,
     *,
     now_bound: bool,
+    keep: Callable[[Any], Any] | None = None,
     **params: Any,
 ) -> tuple[bytes, Any]:
     """``function(session, **params)`` serialised as ``response_type`` JSON, from the cache
-    when the data have not changed; returns the bytes and the result object (for a route
-    that needs a number of it, such as how many patients an audited read returned)."""
+    when the data have not changed. Returns the bytes and ``keep(result)`` (None without
+    ``keep``): a route that needs a number of the result, such as how many patients an
+    audited read returned, keeps that number, not the whole result next to its JSON."""
 
     def compute() -> tuple[bytes, Any]:
         result = function(session, **params)
-        return to_json(result, response_type), result
+        return to_json(result, response_type), keep(result) if keep else None
 
     cache = get_cache()
     if not cache.enabled:
