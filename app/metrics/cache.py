@@ -156,7 +156,7 @@ class MetricsCache:
             entry = self._lookup(key, self.clock())
             if entry is not None:
                 self._stats.hits += 1
-                return entry.value  # type: ignore[no-any-return]
+                return entry.value
             self._stats.misses += 1
             computing = self._computing.setdefault(key, _Computing())
             computing.waiting += 1
@@ -165,7 +165,7 @@ class MetricsCache:
                 with self._lock:
                     entry = self._lookup(key, self.clock())
                 if entry is not None:
-                    return entry.value  # type: ignore[no-any-return]
+                    return entry.value
                 value = compute()
                 with self._lock:
                     self._stats.computations += 1
@@ -264,7 +264,7 @@ def _frozen(value: Any) -> Hashable:
         if value.tzinfo is None or value.utcoffset() is None:
             return ("local", value)
         return ("instant", value.astimezone(UTC))
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _database_of(session: Session) -> str:

@@ -318,8 +318,8 @@ def apply_filters(
     )
     with read_session() as session:
         shown, result = view.delayed(session, filters)
-        at = parse_at(filters.at)
-        everyone = cached(session, patients.delayed, now_bound=at is None, at=at).count
+        moment = parse_at(filters.at)
+        everyone = cached(session, patients.delayed, now_bound=moment is None, at=moment).count
         charts, charts_note = view.blockage_figures(session, filters)
     return (
         patient_grid.rows(shown),
