@@ -20,6 +20,7 @@ Outcomes:
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -230,7 +231,7 @@ class _Load:
 
     def run(self) -> RunSummary:
         try:
-            with Session(self.engine) as session, session.begin():
+            with _gc_paused(), Session(self.engine) as session, session.begin():
                 if self.engine.dialect.name == "sqlite":
                     # a big batch is one transaction: keep its pages in memory, not spilled
                     session.connection().exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
@@ -562,6 +563,25 @@ class _Load:
                 )
             )
         return self._summary("failed", error=problem.message)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is read and written.
+
+    A national census builds a few hundred thousand objects that live until the batch ends
+    (its rows, spells and write lists) and makes almost no cyclic garbage; the collector
+    would walk them again and again as they age (a fifth of the load's CPU, measured).
+    Reference counting still frees everything as usual; the collector is switched back on
+    when the batch ends (if it was on: another thread's batch may have switched it off).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _LazyRaw:

@@ -776,30 +776,35 @@ class _Census:
         statuses: dict[int, dict[date, RecordedStatus]] = defaultdict(dict)
         parked: dict[int, dict[date, RecordedStatus]] = defaultdict(dict)
         for chunk in self.batch.chunks(pks):
-            query = (
-                select(STATES.c.id, STATES.c.spell_pk, STATES.c.observed_at, *_state_cols())
-                .where(STATES.c.spell_pk.in_(chunk))
-                .order_by(STATES.c.spell_pk, STATES.c.observed_at)
-            )
-            for pk, spell_pk, observed_at, *values in self.session.execute(query).all():
+            for pk, spell_pk, observed_at, *values in read_rows(
+                self.session,
+                [STATES.c.id, STATES.c.spell_pk, STATES.c.observed_at, *_state_cols()],
+                STATES.c.spell_pk.in_(chunk),
+                order_by=(STATES.c.spell_pk, STATES.c.observed_at),
+            ):
                 states[spell_pk].append(_State(pk, observed_at, StateValues._make(values)))
-            query = select(
+            days = [
                 DAYS.c.spell_pk,
                 DAYS.c.day,
                 DAYS.c.day_status_recorded,
                 DAYS.c.red_reason_recorded,
                 DAYS.c.day_status_recorded_at,
-            ).where(DAYS.c.spell_pk.in_(chunk), DAYS.c.day_status_recorded.is_not(None))
-            for spell_pk, day, status, reason, recorded_at in self.session.execute(query).all():
+            ]
+            recorded = DAYS.c.day_status_recorded.is_not(None)
+            for spell_pk, day, status, reason, recorded_at in read_rows(
+                self.session, days, DAYS.c.spell_pk.in_(chunk), recorded
+            ):
                 statuses[spell_pk][day] = RecordedStatus(status, reason, recorded_at)
-            query = select(
+            kept_statuses = [
                 STATUSES.c.spell_pk,
                 STATUSES.c.day,
                 STATUSES.c.day_status,
                 STATUSES.c.red_reason_code,
                 STATUSES.c.recorded_at,
-            ).where(STATUSES.c.spell_pk.in_(chunk))
-            for spell_pk, day, status, reason, recorded_at in self.session.execute(query).all():
+            ]
+            for spell_pk, day, status, reason, recorded_at in read_rows(
+                self.session, kept_statuses, STATUSES.c.spell_pk.in_(chunk)
+            ):
                 kept = RecordedStatus(status, reason, recorded_at)
                 parked[spell_pk][day] = kept
                 if _later(kept, statuses[spell_pk].get(day)):
@@ -1196,12 +1201,15 @@ class _Census:
                     returning=("id", "spell_id"),
                 )
             else:
+                # executemany through the driver, then the ids by the unique spell_id
+                execute_many(
+                    s, insert(SPELLS), _SPELL_COLUMNS, [spell.values() for spell in w.new_spells]
+                )
                 returned = [
                     r
-                    for new in self.batch.chunks(w.new_spells)
+                    for ids in self.batch.chunks(list(by_id))
                     for r in s.execute(
-                        insert(SPELLS).returning(SPELLS.c.id, SPELLS.c.spell_id),
-                        [spell.as_row() for spell in new],
+                        select(SPELLS.c.id, SPELLS.c.spell_id).where(SPELLS.c.spell_id.in_(ids))
                     )
                 ]
             for pk, spell_id in returned:
@@ -1587,7 +1595,9 @@ def delete_days_from(session: Session, rows: Sequence[tuple[int | None, date]]) 
         connection.exec_driver_sql(sql, ([pk for pk, _ in chunk], [day for _, day in chunk]))
 
 
-def read_rows(session: Session, columns: Sequence[Any], *where: Any) -> list[tuple[Any, ...]]:
+def read_rows(
+    session: Session, columns: Sequence[Any], *where: Any, order_by: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
     """``SELECT columns WHERE where`` as tuples, each value through its type's result
     conversion as SQLAlchemy would, but each distinct value of a column converted once (a
     census reads the same dates and census times for thousands of spells)."""
@@ -1599,6 +1609,8 @@ def read_rows(session: Session, columns: Sequence[Any], *where: Any) -> list[tup
             processors.append((k, process, {}))
     # the values come back as the driver gives them; converted below
     query = select(*(type_coerce(c, NullType()) for c in columns)).where(*where)
+    if order_by:
+        query = query.order_by(*order_by)
     raw = session.execute(query).all()
     if not processors:
         return [tuple(r) for r in raw]
