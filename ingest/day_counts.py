@@ -1,5 +1,6 @@
 """Keep the roll-ups of ``spell_days`` in step: ``spell_day_counts`` (per day, site and every
-attribute the period metrics group by) and ``spell_day_ward_totals`` (per day and ward).
+attribute the period metrics group by), ``spell_day_ward_totals`` (per day and ward) and
+``spell_day_delay_counts`` (delayed days per day, site and one attribute at a time).
 
 The patients census writes ``spell_days`` rows for a few (site, day) pairs — the census day,
 and earlier days only when a late DRD, a discharge or an out-of-order census rewrites a spell's
@@ -22,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, delete, false, func, insert, or_, select
+from sqlalchemy import String, and_, case, cast, delete, false, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from models.patients import SpellDay, SpellDayCount, SpellDayWardTotal
+from models.patients import SpellDay, SpellDayCount, SpellDayDelayCount, SpellDayWardTotal
 
 #: what the period metrics filter or group by: the roll-up's key (``n`` counts the bed days)
 KEY_COLUMNS = (
@@ -72,7 +73,7 @@ class DayTouches:
         return grouped
 
 
-Table = type[SpellDay] | type[SpellDayCount] | type[SpellDayWardTotal]
+Table = type[SpellDay] | type[SpellDayCount] | type[SpellDayWardTotal] | type[SpellDayDelayCount]
 
 
 def _where(table: Table, sites: list[str], exact: frozenset[date], start: date | None) -> Any:
@@ -88,13 +89,22 @@ def _n_where(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, SpellDayCount.n), else_=0))
 
 
+#: the attributes delayed days are split by, one at a time (``spell_day_delay_counts``)
+DELAY_DIMENSIONS = {
+    "reason": "delay_reason_code",
+    "agency": "delay_attributable_to",
+    "local_authority": "local_authority_code",
+    "pathway": "pathway",
+    "ward": "ward_code",
+}
 WARD_KEY = ("day", "site_code", "ward_code")
 WARD_TOTALS = ("bed_days", "nctr_days", "red_days", "green_days", "not_recorded_days")
 
 
 def _recount(session: Session, where: Callable[[Table], Any] | None) -> None:
-    """Recount both roll-ups where ``where(table)`` holds (everywhere when None)."""
-    for table in (SpellDayWardTotal, SpellDayCount):  # the totals are summed from the counts
+    """Recount the roll-ups where ``where(table)`` holds (everywhere when None)."""
+    # the totals and the delay splits are summed from the counts
+    for table in (SpellDayWardTotal, SpellDayDelayCount, SpellDayCount):
         remove = delete(table)
         if where is not None:
             remove = remove.where(where(table))
@@ -116,6 +126,26 @@ def _recount(session: Session, where: Callable[[Table], Any] | None) -> None:
     if where is not None:
         totals = totals.where(where(SpellDayCount))
     session.execute(insert(SpellDayWardTotal).from_select([*WARD_KEY, *WARD_TOTALS], totals))
+    for dimension, column in DELAY_DIMENSIONS.items():
+        value = getattr(SpellDayCount, column)
+        split = (
+            select(
+                literal(dimension),
+                SpellDayCount.day,
+                SpellDayCount.site_code,
+                cast(value, String) if column == "pathway" else value,
+                func.sum(SpellDayCount.n),
+            )
+            .where(SpellDayCount.nctr.is_(True))
+            .group_by(SpellDayCount.day, SpellDayCount.site_code, value)
+        )
+        if where is not None:
+            split = split.where(where(SpellDayCount))
+        session.execute(
+            insert(SpellDayDelayCount).from_select(
+                ["dimension", "day", "site_code", "value", "n"], split
+            )
+        )
 
 
 def refresh(session: Session, touches: DayTouches) -> None:

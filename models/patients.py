@@ -15,8 +15,9 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
   counts over this table. The row for the day of the latest census is provisional until that
   day ends (it assumes the patient is still in at midnight).
 * ``spell_day_counts`` — ``spell_days`` counted per day, site and every attribute the period
-  metrics filter or group by, and ``spell_day_ward_totals`` — the same summed per day and
-  ward; both kept in step by ingest in the census's transaction. What the period metrics
+  metrics filter or group by, ``spell_day_ward_totals`` — the same summed per day and
+  ward, and ``spell_day_delay_counts`` — delayed days per day split by one attribute at a
+  time; all kept in step by ingest in the census's transaction. What the period metrics
   read.
 * ``spell_day_statuses`` — Red2Green statuses recorded for days that have no ``spell_days``
   row (the day was not, or is no longer, a bed day: e.g. the discharge day), kept so they
@@ -204,6 +205,27 @@ class SpellDayWardTotal(Base):
     red_days: Mapped[int]
     green_days: Mapped[int]
     not_recorded_days: Mapped[int]
+
+
+class SpellDayDelayCount(Base):
+    """Delayed days (NCtR bed days) per day and site split by one attribute at a time
+    (``dimension``: reason, agency, local_authority, pathway or ward; ``value`` the code, NULL
+    when not recorded): ``spell_day_counts`` summed per attribute, kept in step with it by
+    ingest. Delayed days by reason, agency, council, pathway or ward read this — a year of an
+    ICS is a few rows per day per attribute instead of one per delayed day."""
+
+    __tablename__ = "spell_day_delay_counts"
+    __table_args__ = (
+        Index("ix_spell_day_delay_counts_dimension_day", "dimension", "day", "site_code"),
+        {"info": REVISION_0003},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date]
+    site_code: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str | None] = mapped_column(String(32))
+    n: Mapped[int]
 
 
 class SpellDayStatus(Base):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ingest.day_counts import KEY_COLUMNS, DayTouches, rebuild
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
-from models import SpellDay, SpellDayCount, SpellDayWardTotal
+from models import SpellDay, SpellDayCount, SpellDayDelayCount, SpellDayWardTotal
 from sample_data.generator import Manifest
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "small"
@@ -69,10 +69,46 @@ def _ward_recounted(session: Session) -> dict[tuple[object, ...], tuple[int, ...
     return {key: tuple(t) for key, t in totals.items()}
 
 
+def _delay_splits(session: Session) -> dict[tuple[object, ...], int]:
+    rows = session.execute(
+        select(
+            SpellDayDelayCount.dimension,
+            SpellDayDelayCount.day,
+            SpellDayDelayCount.site_code,
+            SpellDayDelayCount.value,
+            SpellDayDelayCount.n,
+        )
+    ).all()
+    found = {tuple(r[:4]): r[4] for r in rows}
+    assert len(found) == len(rows), "two rows for one split"
+    return found
+
+
+def _delay_recounted(session: Session) -> dict[tuple[object, ...], int]:
+    """Delayed days straight from spell_days, in Python, split by each attribute."""
+    columns = {
+        "reason": SpellDay.delay_reason_code,
+        "agency": SpellDay.delay_attributable_to,
+        "local_authority": SpellDay.local_authority_code,
+        "pathway": SpellDay.pathway,
+        "ward": SpellDay.ward_code,
+    }
+    found: dict[tuple[object, ...], int] = {}
+    for dimension, column in columns.items():
+        for day, site, value in session.execute(
+            select(SpellDay.day, SpellDay.site_code, column).where(SpellDay.nctr.is_(True))
+        ):
+            key = (dimension, day, site, None if value is None else str(value))
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
 def _check(session: Session) -> None:
     session.expire_all()
     assert _rolled_up(session) == _recounted(session)
     assert _ward_totals(session) == _ward_recounted(session)
+    assert _delay_splits(session) == _delay_recounted(session)
+    session.rollback()  # end the read transaction before the next load writes
 
 
 @pytest.mark.skipif(not (SAMPLE / "manifest.json").exists(), reason="no committed sample")
@@ -103,10 +139,10 @@ def test_counts_follow_every_batch_in_order_late_and_reordered(
     assert load_batch("patients", reordered).status == "succeeded"
     _check(session)
 
-    before = _rolled_up(session), _ward_totals(session)
+    before = _rolled_up(session), _ward_totals(session), _delay_splits(session)
     rebuild(session)
     session.commit()
-    assert (_rolled_up(session), _ward_totals(session)) == before
+    assert (_rolled_up(session), _ward_totals(session), _delay_splits(session)) == before
 
 
 def test_touches_group_sites_by_the_days_they_touched() -> None:

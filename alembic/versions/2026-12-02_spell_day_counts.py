@@ -1,5 +1,5 @@
-"""spell_day_counts and spell_day_ward_totals: spell_days rolled up for the period metrics;
-a covering index for discharge counts
+"""spell_day_counts, spell_day_ward_totals, spell_day_delay_counts: spell_days rolled up for
+the period metrics; a covering index for discharge counts
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +22,15 @@ KEY = (
     "day, site_code, ward_code, local_authority_code, nctr, pathway, delay_reason_code, "
     "delay_attributable_to, r2g_status, r2g_reason_code"
 )
+
+
+DELAY_DIMENSIONS = {
+    "reason": "delay_reason_code",
+    "agency": "delay_attributable_to",
+    "local_authority": "local_authority_code",
+    "pathway": "pathway",
+    "ward": "ward_code",
+}
 
 
 def upgrade() -> None:
@@ -58,6 +67,22 @@ def upgrade() -> None:
             "day", "site_code", "ward_code", name=op.f("pk_spell_day_ward_totals")
         ),
     )
+    op.create_table(
+        "spell_day_delay_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("site_code", sa.String(length=12), nullable=False),
+        sa.Column("value", sa.String(length=32), nullable=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_spell_day_delay_counts")),
+    )
+    op.create_index(
+        "ix_spell_day_delay_counts_dimension_day",
+        "spell_day_delay_counts",
+        ["dimension", "day", "site_code"],
+        unique=False,
+    )
     op.create_index(
         "ix_spells_discharge_cover",
         "spells",
@@ -79,9 +104,18 @@ def upgrade() -> None:
         "sum(CASE WHEN r2g_status = 'not_recorded' THEN n ELSE 0 END) "
         "FROM spell_day_counts GROUP BY day, site_code, ward_code"
     )
+    for dimension, column in DELAY_DIMENSIONS.items():
+        value = f"CAST({column} AS VARCHAR(32))" if column == "pathway" else column
+        op.execute(
+            "INSERT INTO spell_day_delay_counts (dimension, day, site_code, value, n) "
+            f"SELECT '{dimension}', day, site_code, {value}, sum(n) FROM spell_day_counts "
+            f"WHERE nctr GROUP BY day, site_code, {column}"
+        )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_spell_day_delay_counts_dimension_day", table_name="spell_day_delay_counts")
+    op.drop_table("spell_day_delay_counts")
     op.drop_index("ix_spells_discharge_cover", table_name="spells")
     op.drop_table("spell_day_ward_totals")
     op.drop_index("ix_spell_day_counts_day_site", table_name="spell_day_counts")

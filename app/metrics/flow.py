@@ -65,7 +65,15 @@ from app.metrics.timebase import (
     local_instants,
     resolve_at,
 )
-from models import DelayReason, Site, Spell, SpellDayCount, SpellDayWardTotal, Ward
+from models import (
+    DelayReason,
+    Site,
+    Spell,
+    SpellDayCount,
+    SpellDayDelayCount,
+    SpellDayWardTotal,
+    Ward,
+)
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -392,15 +400,11 @@ def _labeller(session: Session, group_by: str) -> Any:
 
 
 def _group_columns(group_by: str) -> list[Any]:
+    """The Red2Green group columns of ``DAYS``."""
     columns: dict[str, list[Any]] = {
-        "reason": [DAYS.delay_reason_code],
-        "dtoc_code": [DelayReason.dtoc_code],
-        "agency": [DAYS.delay_attributable_to],
-        "local_authority": [DAYS.local_authority_code],
         "site": [DAYS.site_code],
         "ward": [DAYS.site_code, DAYS.ward_code],
-        "pathway": [DAYS.pathway],
-        # Red2Green: the reason a red day was red
+        # the reason a red day was red
         "r2g_reason": [DAYS.r2g_reason_code],
     }
     return columns[group_by]
@@ -426,18 +430,45 @@ def delayed_days(
     code = _site_code(session, site)
     if group_by is not None and group_by not in DELAYED_DAYS_GROUPS:
         raise InvalidParameter("group_by", f"must be one of {', '.join(DELAYED_DAYS_GROUPS)}")
-    where = (
-        DAYS.nctr.is_(True),
-        DAYS.day.between(start, end),
-        in_site(DAYS.site_code, code),
-    )
     if group_by is None:
-        total = int(session.scalar(select(bed_days()).where(*where)) or 0)
+        total = int(
+            session.scalar(
+                select(func.coalesce(func.sum(WARD_DAYS.nctr_days), 0)).where(
+                    WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code)
+                )
+            )
+            or 0
+        )
         return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
-    keys = _group_columns(group_by)
-    query = select(*keys, bed_days()).select_from(DAYS).where(*where).group_by(*keys)
-    if group_by == "dtoc_code":
-        query = query.outerjoin(DelayReason, DelayReason.code == DAYS.delay_reason_code)
+    query: Any
+    if group_by == "site":
+        delayed = func.sum(WARD_DAYS.nctr_days)
+        query = (
+            select(WARD_DAYS.site_code, delayed)
+            .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code))
+            .group_by(WARD_DAYS.site_code)
+            .having(delayed > 0)
+        )
+    else:
+        split = SpellDayDelayCount
+        dimension = "reason" if group_by == "dtoc_code" else group_by
+        keys: list[Any] = [split.value]
+        if group_by == "ward":
+            keys = [split.site_code, split.value]
+        elif group_by == "dtoc_code":
+            keys = [DelayReason.dtoc_code]
+        query = (
+            select(*keys, func.sum(split.n))
+            .select_from(split)
+            .where(
+                split.dimension == dimension,
+                split.day.between(start, end),
+                in_site(split.site_code, code),
+            )
+            .group_by(*keys)
+        )
+        if group_by == "dtoc_code":
+            query = query.outerjoin(DelayReason, DelayReason.code == split.value)
     counts: dict[str | None, int] = defaultdict(int)
     for *values, n in session.execute(query):
         counts[_group_key(values)] += int(n)
