@@ -398,8 +398,12 @@ How each number is taken:
   **`GET … (cached)`** as served, where every call after the warm-up is answered from the
   cache until the next ingest run.
 - **concurrent clients**: a real `homeward serve` (uvicorn, one worker, metrics cache on as
-  served) on 127.0.0.1 and httpx asyncio clients in the harness process — both on the same
-  2 cores.
+  served) on 127.0.0.1, and 50 clients in the harness process, each one keep-alive HTTP/1.1
+  connection asking again as soon as it is answered — both on the same 2 cores. The clients
+  are a lean asyncio HTTP/1.1 client (`bench/server.py`): httpx's asyncio client spent ~3.7 ms
+  of CPU a request against the server's ~1.5 ms, so on two shared cores it, not the server,
+  set the latency. `BENCH_LOAD_CLIENT=httpx` measures with httpx. Any answer but 200, a
+  time-out (60 s) or a broken connection counts as an error.
 - **pages**: the Debian Chromium, headless, 1920×1080; `/wall` from navigation until at
   least five tiles show numbers and no Dash callback is loading; a coordinator filter change
   from selecting a site until the patient count changes.

@@ -101,6 +101,13 @@ class LoadResult:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
+def load_client() -> str:
+    """The load client the concurrency measure uses, in words."""
+    if os.environ.get("BENCH_LOAD_CLIENT", "raw") == "httpx":
+        return "httpx's asyncio client"
+    return "a lean asyncio HTTP/1.1 client"
+
+
 def concurrent_load(
     base: str, path: str, params: dict[str, str], *, clients: int, seconds: float
 ) -> LoadResult:
