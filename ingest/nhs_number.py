@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
+from functools import lru_cache
 from operator import mul
+from typing import Any
 
 SYNTHETIC_LOW = 9_990_000_000
 SYNTHETIC_HIGH = 9_999_999_999
@@ -47,4 +48,26 @@ def is_synthetic(value: str) -> bool:
 
 def pseudonymise(value: str, key: str) -> str:
     """A keyed pseudonym (HMAC-SHA256, hex) of an NHS number; the key stays out of the store."""
-    return hmac.digest(key.encode(), normalise(value).encode(), hashlib.sha256).hex()
+    inner, outer = _keyed(key)
+    digest = inner.copy()
+    digest.update(normalise(value).encode())
+    result = outer.copy()
+    result.update(digest.digest())
+    return result.hexdigest()
+
+
+_BLOCK = hashlib.sha256().block_size
+
+
+@lru_cache(maxsize=8)
+def _keyed(key: str) -> tuple[Any, Any]:
+    """HMAC-SHA256 (RFC 2104) of ``key`` up to the message: its inner and outer hashes, fed
+    with the padded key once, then copied for each number (as ``hmac`` does inside, without
+    setting the key up again for every number)."""
+    secret = key.encode()
+    if len(secret) > _BLOCK:
+        secret = hashlib.sha256(secret).digest()
+    secret = secret.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in secret))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in secret))
+    return inner, outer

@@ -560,6 +560,9 @@ class _Census:
         slow.extend(self._absent_spells(sites, in_hospital, present))
 
         self._apply_unchanged(fast)
+        # what the confirmed spells need written (their new day rows and census time), now:
+        # their lists are released before the changed spells are worked on
+        run_statements(self.session, [*self._prepare_days(), *self._prepare_touch()])
         self._apply_changed(slow)
         self._flush(sites)
         self.batch.result.spells_touched += len(self.touched)
@@ -884,6 +887,42 @@ class _Census:
                 statuses[pk] if pk is not None else {},
                 parked[pk] if pk is not None else {},
             )
+
+    def _prepare_touch(self) -> Statements:
+        """``last_census_at = T`` for the spells listed so far (taken off the list): one
+        set-based UPDATE per chunk of ids (on PostgreSQL one array), no bind per id."""
+        pks, self.writes.census_touch = self.writes.census_touch, []
+        if not pks:
+            return []
+        dialect = self.session.get_bind().dialect
+        at = SPELLS.c.last_census_at.type.dialect_impl(dialect).bind_processor(dialect)
+        moment = at(self.at) if at is not None else self.at
+        if dialect.name == "postgresql":
+            sql = "UPDATE spells SET last_census_at = %s WHERE id = ANY(%s::INTEGER[])"
+            return [(sql, (moment, list(pks)))]
+        statements: Statements = []
+        for chunk in self.batch.chunks(pks):
+            ids = ", ".join(str(int(pk)) for pk in chunk)
+            statements.append(
+                (f"UPDATE spells SET last_census_at = ? WHERE id IN ({ids})", (moment,))
+            )
+        return statements
+
+    def _prepare_days(self) -> Statements:
+        """The day rows written so far (those of the spells the census confirms, which all
+        exist) as driver statements, taken off the census's write list and counted."""
+        days, self.writes.days = self.writes.days, []
+        touches = self.batch.touches
+        for spell, facts in days:
+            touches.add(spell.site_code, facts.day)
+        self.batch.result.days_written += len(days)
+        return prepare_rows(
+            self.session,
+            DAYS,
+            DAY_COLUMNS,
+            [_day_row(spell, facts) for spell, facts in days],
+            key=("spell_pk", "day"),
+        )
 
     def _apply_one(
         self,
@@ -1222,14 +1261,7 @@ class _Census:
                 ["id", *columns],
                 [(spell.pk, *_UPDATED(spell.values())) for spell in w.spell_updates],
             )
-        # one set-based UPDATE per chunk; the integer ids are rendered inline (no bind per id)
-        touch = (
-            update(SPELLS)
-            .where(SPELLS.c.id.in_(bindparam("ids", expanding=True, literal_execute=True)))
-            .values(last_census_at=bindparam("at"))
-        )
-        for pks in self.batch.chunks(w.census_touch):
-            s.execute(touch, {"ids": list(pks), "at": self.at})
+        run_statements(s, self._prepare_touch())
 
     def _write_states(self) -> None:
         s, w, run_id = self.session, self.writes, self.batch.run_id
@@ -1414,10 +1446,26 @@ def execute_many(
     dates and UTC timestamps are stored exactly as the ORM stores them) without its per-row
     parameter bookkeeping, which otherwise dominates the cost of a census.
     """
-    if not rows:
-        return
+    run_statements(session, prepare_many(session, stmt, names, rows))
+
+
+#: what a driver is given: SQL and its parameters (a list of rows, or one tuple of arrays)
+Statements = list[tuple[str, Any]]
+
+
+def run_statements(session: Session, statements: Statements) -> None:
     connection = session.connection()
-    dialect = connection.dialect
+    for sql, params in statements:
+        connection.exec_driver_sql(sql, params)
+
+
+def prepare_many(
+    session: Session, stmt: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Statements:
+    """The driver calls of :func:`execute_many`, every value converted (no database work)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
     if isinstance(stmt, Insert):
         compiled = stmt.compile(dialect=dialect, column_keys=list(names))
     else:
@@ -1433,6 +1481,7 @@ def execute_many(
     ]
     in_order = taken == list(range(len(names)))
     sql = str(compiled)
+    statements: Statements = []
     # a census repeats its dates and times (the day, the census time, DRDs): each distinct
     # value is converted once per statement
     converted: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
@@ -1455,7 +1504,8 @@ def execute_many(
             params: Any = [tuple(v) for v in values]
         else:
             params = [dict(zip(order, v, strict=True)) for v in values]
-        connection.exec_driver_sql(sql, params)
+        statements.append((sql, params))
+    return statements
 
 
 # --- PostgreSQL: one statement per batch of rows ------------------------------------------------
@@ -1517,11 +1567,10 @@ def write_rows(
     """
     if not rows:
         return []
-    if session.get_bind().dialect.name != "postgresql":
-        assert not returning, "RETURNING: PostgreSQL only"
-        stmt = upsert_statement(session, table, key=key, columns=names) if key else insert(table)
-        execute_many(session, stmt, names, rows)
+    if not returning:
+        run_statements(session, prepare_rows(session, table, names, rows, key=key))
         return []
+    assert session.get_bind().dialect.name == "postgresql", "RETURNING: PostgreSQL only"
     connection = session.connection()
     dialect = connection.dialect
     if key:
@@ -1540,6 +1589,34 @@ def write_rows(
         if returning:
             returned.extend(result.all())
     return returned
+
+
+def prepare_rows(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    key: Sequence[str] = (),
+) -> Statements:
+    """The driver calls of :func:`write_rows` (without RETURNING), every value converted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        stmt = upsert_statement(session, table, key=key, columns=names) if key else insert(table)
+        return prepare_many(session, stmt, names, rows)
+    if key:
+        rows = _last_per_key(rows, [names.index(k) for k in key])
+    arrays = ", ".join(f"%s::{_pg_array_type(table, n, dialect)}" for n in names)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+    if key:
+        updated = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
+        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated}"
+    return [
+        (sql, tuple(_columns_of(table, names, rows[start : start + BULK_CHUNK], dialect)))
+        for start in range(0, len(rows), BULK_CHUNK)
+    ]
 
 
 def update_rows(

@@ -143,3 +143,17 @@ def test_check_digit_equals_the_reference() -> None:
     for wrong in ("12345678", "1234567890", "12345678x"):
         with pytest.raises(ValueError):
             nhs_number.check_digit(wrong)
+
+
+@pytest.mark.parametrize(
+    "key", ["", "k", "homeward-demo-pseudonym-key-change-me", "x" * 64, "y" * 65, "ключ" * 40]
+)
+def test_pseudonym_is_hmac_sha256(key: str) -> None:
+    import hashlib
+    import hmac
+
+    for number in ("9990743576", "999 074 3576", "999-074-3576"):
+        expected = hmac.new(
+            key.encode(), number.replace(" ", "").replace("-", "").encode(), hashlib.sha256
+        )
+        assert nhs_number.pseudonymise(number, key) == expected.hexdigest()
