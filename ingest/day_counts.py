@@ -1,6 +1,9 @@
 """Keep the roll-ups of ``spell_days`` in step: ``spell_day_counts`` (per day, site and every
 attribute the period metrics group by), ``spell_day_ward_totals`` (per day and ward) and
-``spell_day_delay_counts`` (delayed days per day, site and one attribute at a time).
+``spell_day_delay_counts`` (delayed days per day, site and one attribute at a time); and the
+discharges of ``spells`` in ``spell_discharge_counts`` (per discharge day, site, delay band,
+NCtR and the 17:00 cut-off), recounted for the discharge days a batch's spells moved to or
+from.
 
 The patients census writes ``spell_days`` rows for a few (site, day) pairs — the census day,
 and earlier days only when a late DRD, a discharge or an out-of-order census rewrites a spell's
@@ -27,7 +30,16 @@ from sqlalchemy import String, and_, case, cast, delete, false, func, insert, li
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from models.patients import SpellDay, SpellDayCount, SpellDayDelayCount, SpellDayWardTotal
+from app.metrics.queries import delay_at_discharge
+from app.metrics.timebase import DISCHARGE_CUTOFF, band_of, local_instants
+from models.patients import (
+    Spell,
+    SpellDay,
+    SpellDayCount,
+    SpellDayDelayCount,
+    SpellDayWardTotal,
+    SpellDischargeCount,
+)
 
 #: what the period metrics filter or group by: the roll-up's key (``n`` counts the bed days)
 KEY_COLUMNS = (
@@ -59,8 +71,22 @@ class DayTouches:
         known = self.from_day.get(site_code)
         self.from_day[site_code] = day if known is None else min(known, day)
 
+    #: site → the discharge days whose discharges a batch wrote (a spell's new and old date)
+    discharges: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
+
+    def add_discharge(self, site_code: str, day: date) -> None:
+        self.discharges[site_code].add(day)
+
     def __bool__(self) -> bool:
-        return bool(self.from_day) or any(self.days.values())
+        return bool(self.from_day) or any(self.days.values()) or any(self.discharges.values())
+
+    def discharge_groups(self) -> dict[frozenset[date], list[str]]:
+        """Sites whose discharges changed on the same days."""
+        grouped: dict[frozenset[date], list[str]] = defaultdict(list)
+        for site in sorted(self.discharges):
+            if self.discharges[site]:
+                grouped[frozenset(self.discharges[site])].append(site)
+        return grouped
 
     def groups(self) -> dict[tuple[frozenset[date], date | None], list[str]]:
         """Sites that touched the same days, so one statement recounts them together."""
@@ -148,6 +174,35 @@ def _recount(session: Session, where: Callable[[Table], Any] | None) -> None:
         )
 
 
+DISCHARGE_COLUMNS = ("discharge_date", "site_code", "band", "nctr", "by_cutoff", "n", "delay_days")
+
+
+def _recount_discharges(session: Session, sites: list[str] | None, days: list[date]) -> None:
+    """Recount ``spell_discharge_counts`` of ``days`` (at ``sites``, or everywhere)."""
+    if not days:
+        return
+    remove = delete(SpellDischargeCount).where(SpellDischargeCount.discharge_date.in_(days))
+    if sites is not None:
+        remove = remove.where(SpellDischargeCount.site_code.in_(sites))
+    session.execute(remove)
+    cutoffs = local_instants(days, at_time=DISCHARGE_CUTOFF, name="cutoffs")
+    delay = delay_at_discharge()
+    nctr = Spell.drd_at_discharge.is_not(None)
+    flags = (
+        case((nctr, True), else_=False),
+        case((and_(nctr, Spell.discharged_at < cutoffs.c.instant), True), else_=False),
+    )
+    band = band_of(delay)
+    counted = (
+        select(Spell.discharge_date, Spell.site_code, band, *flags, func.count(), func.sum(delay))
+        .join(cutoffs, cutoffs.c.day == Spell.discharge_date)
+        .group_by(Spell.discharge_date, Spell.site_code, band, *flags)
+    )
+    if sites is not None:
+        counted = counted.where(Spell.site_code.in_(sites))
+    session.execute(insert(SpellDischargeCount).from_select(DISCHARGE_COLUMNS, counted))
+
+
 def refresh(session: Session, touches: DayTouches) -> None:
     """Recount the touched (site, day) pairs, in the caller's transaction (after its writes)."""
     if not touches:
@@ -160,9 +215,22 @@ def refresh(session: Session, touches: DayTouches) -> None:
                 table, sites, exact, start
             ),
         )
+    for days, sites in touches.discharge_groups().items():
+        _recount_discharges(session, sites, sorted(days))
 
 
 def rebuild(session: Session) -> None:
-    """Recount every day of every site from ``spell_days``."""
+    """Recount every day of every site from ``spell_days`` and ``spells``."""
     session.flush()
     _recount(session, None)
+    session.execute(delete(SpellDischargeCount))
+    days: list[date] = list(
+        session.scalars(
+            select(Spell.discharge_date)
+            .where(Spell.discharge_date.is_not(None))
+            .distinct()
+            .order_by(Spell.discharge_date)
+        )
+    )
+    for start in range(0, len(days), 500):
+        _recount_discharges(session, None, days[start : start + 500])

@@ -220,6 +220,8 @@ def _as_days(session: Session, touches: DayTouches) -> DayTouches:
     bounded = DayTouches()
     for site, days in touches.days.items():
         bounded.days[site] |= days
+    for site, days in touches.discharges.items():
+        bounded.discharges[site] |= days
     for site, start in touches.from_day.items():
         if (last - start).days >= _SPAN_AS_DAYS:
             bounded.add_from(site, start)
@@ -890,7 +892,8 @@ class _Census:
 
     def _prepare_touch(self) -> Statements:
         """``last_census_at = T`` for the spells listed so far (taken off the list): one
-        set-based UPDATE per chunk of ids (on PostgreSQL one array), no bind per id."""
+        set-based UPDATE per chunk of ids (on PostgreSQL joined to one array: ``id = ANY(…)``
+        scanned the table), no bind per id."""
         pks, self.writes.census_touch = self.writes.census_touch, []
         if not pks:
             return []
@@ -898,7 +901,10 @@ class _Census:
         at = SPELLS.c.last_census_at.type.dialect_impl(dialect).bind_processor(dialect)
         moment = at(self.at) if at is not None else self.at
         if dialect.name == "postgresql":
-            sql = "UPDATE spells SET last_census_at = %s WHERE id = ANY(%s::INTEGER[])"
+            sql = (
+                "UPDATE spells SET last_census_at = %s FROM unnest(%s::INTEGER[]) AS v(id) "
+                "WHERE spells.id = v.id"
+            )
             return [(sql, (moment, list(pks)))]
         statements: Statements = []
         for chunk in self.batch.chunks(pks):
@@ -1229,6 +1235,7 @@ class _Census:
 
     def _write_spells(self) -> None:
         s, w = self.session, self.writes
+        self._touch_discharges()
         if w.new_spells:
             by_id = {spell.spell_id: spell for spell in w.new_spells}
             if s.get_bind().dialect.name == "postgresql":
@@ -1262,6 +1269,22 @@ class _Census:
                 [(spell.pk, *_UPDATED(spell.values())) for spell in w.spell_updates],
             )
         run_statements(s, self._prepare_touch())
+
+    def _touch_discharges(self) -> None:
+        """Record the discharge days of the spells about to be written: each one's new day and,
+        read from the store before the write, the day it had (spell_discharge_counts)."""
+        touches, w = self.batch.touches, self.writes
+        for spell in (*w.new_spells, *w.spell_updates):
+            if spell.discharge_date is not None:
+                touches.add_discharge(spell.site_code, spell.discharge_date)
+        updated = [spell.pk for spell in w.spell_updates if spell.pk is not None]
+        for pks in self.batch.chunks(updated):
+            for site_code, day in self.session.execute(
+                select(SPELLS.c.site_code, SPELLS.c.discharge_date).where(
+                    SPELLS.c.id.in_(pks), SPELLS.c.discharge_date.is_not(None)
+                )
+            ):
+                touches.add_discharge(site_code, day)
 
     def _write_states(self) -> None:
         s, w, run_id = self.session, self.writes, self.batch.run_id

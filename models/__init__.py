@@ -17,6 +17,7 @@ from models.patients import (
     SpellDayCount,
     SpellDayDelayCount,
     SpellDayWardTotal,
+    SpellDischargeCount,
     SpellEvent,
     SpellState,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "SpellDayCount",
     "SpellDayDelayCount",
     "SpellDayWardTotal",
+    "SpellDischargeCount",
     "SpellEvent",
     "SpellState",
     "UTCDateTime",

@@ -17,8 +17,8 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
 * ``spell_day_counts`` — ``spell_days`` counted per day, site and every attribute the period
   metrics filter or group by, ``spell_day_ward_totals`` — the same summed per day and
   ward, and ``spell_day_delay_counts`` — delayed days per day split by one attribute at a
-  time; all kept in step by ingest in the census's transaction. What the period metrics
-  read.
+  time, and ``spell_discharge_counts`` — discharges per day by delay band; all kept in step
+  by ingest in the census's transaction. What the period metrics read.
 * ``spell_day_statuses`` — Red2Green statuses recorded for days that have no ``spell_days``
   row (the day was not, or is no longer, a bed day: e.g. the discharge day), kept so they
   come back if the day becomes a bed day again (a discharge withdrawn). The status of a bed
@@ -226,6 +226,29 @@ class SpellDayDelayCount(Base):
     site_code: Mapped[str] = mapped_column(String(12))
     value: Mapped[str | None] = mapped_column(String(32))
     n: Mapped[int]
+
+
+class SpellDischargeCount(Base):
+    """Discharges per discharge day and site, by delay band (days from the DRD in force at
+    discharge), whether the patient was NCtR and whether they left by the sitrep's 17:00
+    cut-off, with the delay days summed: the discharges of ``spells`` rolled up, kept in step
+    by ingest (``ingest/day_counts.py``). The daily sitrep's discharges, the discharge delay
+    bands and their weekly series read this."""
+
+    __tablename__ = "spell_discharge_counts"
+    __table_args__ = (
+        Index("ix_spell_discharge_counts_day_site", "discharge_date", "site_code"),
+        {"info": REVISION_0003},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discharge_date: Mapped[date]
+    site_code: Mapped[str] = mapped_column(String(12))
+    band: Mapped[str] = mapped_column(String(8))
+    nctr: Mapped[bool] = mapped_column(Boolean)  # discharged with a DRD in force
+    by_cutoff: Mapped[bool] = mapped_column(Boolean)  # NCtR and discharged before 17:01 local
+    n: Mapped[int]
+    delay_days: Mapped[int]  # the discharges' days from DRD to discharge, summed
 
 
 class SpellDayStatus(Base):

@@ -11,10 +11,19 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app import migrations
+from app.metrics.timebase import DISCHARGE_CUTOFF, local_instant
 from ingest.day_counts import KEY_COLUMNS, DayTouches, rebuild
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
-from models import SpellDay, SpellDayCount, SpellDayDelayCount, SpellDayWardTotal
+from models import (
+    Spell,
+    SpellDay,
+    SpellDayCount,
+    SpellDayDelayCount,
+    SpellDayWardTotal,
+    SpellDischargeCount,
+)
 from sample_data.generator import Manifest
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "small"
@@ -103,11 +112,58 @@ def _delay_recounted(session: Session) -> dict[tuple[object, ...], int]:
     return found
 
 
+BANDS = ((0, "0"), (1, "1"), (3, "2-3"), (6, "4-6"), (13, "7-13"), (20, "14-20"))
+
+
+def _discharge_counts(session: Session) -> dict[tuple[object, ...], tuple[int, int]]:
+    rows = session.execute(
+        select(
+            SpellDischargeCount.discharge_date,
+            SpellDischargeCount.site_code,
+            SpellDischargeCount.band,
+            SpellDischargeCount.nctr,
+            SpellDischargeCount.by_cutoff,
+            SpellDischargeCount.n,
+            SpellDischargeCount.delay_days,
+        )
+    ).all()
+    found = {(r[0], r[1], r[2], bool(r[3]), bool(r[4])): (r[5], r[6]) for r in rows}
+    assert len(found) == len(rows), "two rows for one discharge group"
+    return found
+
+
+def _discharges_recounted(session: Session) -> dict[tuple[object, ...], tuple[int, int]]:
+    """The discharges straight from spells, in Python: delay, band, NCtR, 17:00 cut-off."""
+    found: dict[tuple[object, ...], list[int]] = {}
+    for day, site, drd, discharged_at in session.execute(
+        select(
+            Spell.discharge_date, Spell.site_code, Spell.drd_at_discharge, Spell.discharged_at
+        ).where(Spell.discharge_date.is_not(None))
+    ):
+        delay = (day - drd).days if drd is not None and drd < day else 0
+        band = next((name for most, name in BANDS if delay <= most), "21+")
+        by_cutoff = drd is not None and discharged_at < local_instant(day, DISCHARGE_CUTOFF)
+        counts = found.setdefault((day, site, band, drd is not None, by_cutoff), [0, 0])
+        counts[0] += 1
+        counts[1] += delay
+    return {key: (n, d) for key, (n, d) in found.items()}
+
+
+def _everything(session: Session) -> tuple[object, ...]:
+    return (
+        _rolled_up(session),
+        _ward_totals(session),
+        _delay_splits(session),
+        _discharge_counts(session),
+    )
+
+
 def _check(session: Session) -> None:
     session.expire_all()
     assert _rolled_up(session) == _recounted(session)
     assert _ward_totals(session) == _ward_recounted(session)
     assert _delay_splits(session) == _delay_recounted(session)
+    assert _discharge_counts(session) == _discharges_recounted(session)
     session.rollback()  # end the read transaction before the next load writes
 
 
@@ -139,10 +195,19 @@ def test_counts_follow_every_batch_in_order_late_and_reordered(
     assert load_batch("patients", reordered).status == "succeeded"
     _check(session)
 
-    before = _rolled_up(session), _ward_totals(session), _delay_splits(session)
+    before = _everything(session)
+    assert before[3], "the sample has discharges"
     rebuild(session)
     session.commit()
-    assert (_rolled_up(session), _ward_totals(session), _delay_splits(session)) == before
+    assert _everything(session) == before
+
+    # the migration that made the roll-ups counts an existing store's history the same way
+    session.close()
+    url = engine.url.render_as_string(hide_password=False)
+    migrations.downgrade(url, "0002")
+    migrations.upgrade(url)
+    assert _everything(session) == before
+    session.rollback()
 
 
 def test_touches_group_sites_by_the_days_they_touched() -> None:

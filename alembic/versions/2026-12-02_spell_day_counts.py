@@ -1,5 +1,6 @@
-"""spell_day_counts, spell_day_ward_totals, spell_day_delay_counts: spell_days rolled up for
-the period metrics; a covering index for discharge counts
+"""spell_day_counts, spell_day_ward_totals, spell_day_delay_counts, spell_discharge_counts:
+spell_days and the discharges of spells rolled up for the period metrics; a covering index
+for discharge counts
 
 Revision ID: 0003
 Revises: 0002
@@ -8,6 +9,7 @@ Create Date: 2026-12-02 17:40:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from alembic import op
@@ -83,6 +85,24 @@ def upgrade() -> None:
         ["dimension", "day", "site_code"],
         unique=False,
     )
+    op.create_table(
+        "spell_discharge_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("discharge_date", sa.Date(), nullable=False),
+        sa.Column("site_code", sa.String(length=12), nullable=False),
+        sa.Column("band", sa.String(length=8), nullable=False),
+        sa.Column("nctr", sa.Boolean(), nullable=False),
+        sa.Column("by_cutoff", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("delay_days", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_spell_discharge_counts")),
+    )
+    op.create_index(
+        "ix_spell_discharge_counts_day_site",
+        "spell_discharge_counts",
+        ["discharge_date", "site_code"],
+        unique=False,
+    )
     op.create_index(
         "ix_spells_discharge_cover",
         "spells",
@@ -111,9 +131,69 @@ def upgrade() -> None:
             f"SELECT '{dimension}', day, site_code, {value}, sum(n) FROM spell_day_counts "
             f"WHERE nctr GROUP BY day, site_code, {column}"
         )
+    _count_discharges()
+
+
+def _count_discharges() -> None:
+    """The discharges of an existing store, per day, site, delay band, NCtR and cut-off (the
+    sitrep's 17:01 local time, in the configured time zone)."""
+    from app.config import get_settings
+
+    bind = op.get_bind()
+    tz = get_settings().tz
+    days = [
+        row[0]
+        for row in bind.execute(
+            sa.text("SELECT DISTINCT discharge_date FROM spells WHERE discharge_date IS NOT NULL")
+        )
+    ]
+    if bind.dialect.name == "postgresql":
+        delay = "(s.discharge_date - s.drd_at_discharge)"
+        instant = "CAST(c.instant AS TIMESTAMP)"
+        day = "CAST(c.day AS DATE)"
+    else:
+        delay = "CAST(julianday(s.discharge_date) - julianday(s.drd_at_discharge) AS INTEGER)"
+        instant, day = "c.instant", "c.day"
+    delay = (
+        "CASE WHEN s.drd_at_discharge IS NULL OR s.drd_at_discharge >= s.discharge_date "
+        f"THEN 0 ELSE {delay} END"
+    )
+    band = (
+        f"CASE WHEN {delay} <= 0 THEN '0' WHEN {delay} = 1 THEN '1' WHEN {delay} <= 3 THEN '2-3' "
+        f"WHEN {delay} <= 6 THEN '4-6' WHEN {delay} <= 13 THEN '7-13' "
+        f"WHEN {delay} <= 20 THEN '14-20' ELSE '21+' END"
+    )
+    nctr = "CASE WHEN s.drd_at_discharge IS NOT NULL THEN TRUE ELSE FALSE END"
+    by_cutoff = (
+        f"CASE WHEN s.drd_at_discharge IS NOT NULL AND s.discharged_at < {instant} "
+        "THEN TRUE ELSE FALSE END"
+    )
+    for start in range(0, len(days), 400):
+        chunk = days[start : start + 400]
+        values, params = [], {}
+        for i, d in enumerate(chunk):
+            if isinstance(d, str):
+                d = datetime.strptime(d, "%Y-%m-%d").date()
+            cutoff = datetime.combine(d, time(17, 1), tzinfo=tz).astimezone(UTC)
+            values.append(f"(:d{i}, :t{i})")
+            params[f"d{i}"] = d.isoformat()
+            params[f"t{i}"] = cutoff.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        bind.execute(
+            sa.text(
+                f"WITH c (day, instant) AS (VALUES {', '.join(values)}) "
+                "INSERT INTO spell_discharge_counts "
+                "(discharge_date, site_code, band, nctr, by_cutoff, n, delay_days) "
+                f"SELECT s.discharge_date, s.site_code, {band}, {nctr}, {by_cutoff}, count(*), "
+                f"sum({delay}) FROM spells s JOIN c ON {day} = s.discharge_date "
+                f"GROUP BY s.discharge_date, s.site_code, {band}, {nctr}, {by_cutoff}"
+            ),
+            params,
+        )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_spell_discharge_counts_day_site", table_name="spell_discharge_counts")
+    op.drop_table("spell_discharge_counts")
     op.drop_index("ix_spell_day_delay_counts_dimension_day", table_name="spell_day_delay_counts")
     op.drop_table("spell_day_delay_counts")
     op.drop_index("ix_spells_discharge_cover", table_name="spells")

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from app.metrics import capacity
@@ -57,21 +57,17 @@ from app.metrics.schemas import (
 )
 from app.metrics.timebase import (
     DELAY_BANDS,
-    DISCHARGE_CUTOFF,
-    band_of,
     check_range,
     days,
-    days_between,
-    local_instants,
     resolve_at,
 )
 from models import (
     DelayReason,
     Site,
-    Spell,
     SpellDayCount,
     SpellDayDelayCount,
     SpellDayWardTotal,
+    SpellDischargeCount,
     Ward,
 )
 
@@ -87,6 +83,8 @@ DELAYED_DAYS_GROUPS = (
 RED2GREEN_GROUPS = ("site", "ward", "reason")
 NOT_RECORDED = "Not recorded"
 STALE_STATES = ("stale", "failing")
+#: discharged within one day of the DRD in force: the delay bands "0" and "1"
+WITHIN_1_DAY_BANDS = ("0", "1")
 
 
 def pathway_label(pathway: int | str | None) -> str:
@@ -306,13 +304,15 @@ def day_counts(session: Session, start: date, end: date, site: str | None) -> pd
     return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)
 
 
-def _delay_at_discharge() -> Any:
-    """SQL: days from the DRD in force at discharge to the discharge day (0 without one)."""
-    drd = Spell.drd_at_discharge
-    return case(
-        (or_(drd.is_(None), drd >= Spell.discharge_date), 0),
-        else_=days_between(Spell.discharge_date, drd),
-    )
+#: discharges rolled up per discharge day, site, delay band, NCtR and the 17:00 cut-off
+DISCHARGES = SpellDischargeCount
+
+
+def _discharges(condition: ColumnElement[bool] | None = None) -> Any:
+    """SQL: the number of discharges (meeting ``condition``) in the rows of a query."""
+    if condition is None:
+        return func.coalesce(func.sum(DISCHARGES.n), 0)
+    return func.coalesce(func.sum(case((condition, DISCHARGES.n), else_=0)), 0)
 
 
 def discharge_counts(
@@ -320,24 +320,18 @@ def discharge_counts(
 ) -> pd.DataFrame:
     """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
     ``split_1700``, those by 17:00), and those within one day of the DRD."""
-    nctr = Spell.drd_at_discharge.is_not(None)
     columns: list[Any] = [
-        Spell.discharge_date,
-        func.count(),
-        func.sum(case((nctr, 1), else_=0)),
-        func.sum(case((_delay_at_discharge() <= 1, 1), else_=0)),
+        DISCHARGES.discharge_date,
+        _discharges(),
+        _discharges(DISCHARGES.nctr.is_(True)),
+        _discharges(DISCHARGES.band.in_(WITHIN_1_DAY_BANDS)),
     ]
-    query = select(*columns)
     if split_1700:
-        cutoffs = local_instants(days(start, end), at_time=DISCHARGE_CUTOFF, name="cutoffs")
-        by_1700 = and_(nctr, Spell.discharged_at < cutoffs.c.instant)
-        query = select(*columns, func.sum(case((by_1700, 1), else_=0))).join(
-            cutoffs, cutoffs.c.day == Spell.discharge_date
-        )
+        columns.append(_discharges(DISCHARGES.by_cutoff.is_(True)))
     rows = session.execute(
-        query.where(
-            Spell.discharge_date.between(start, end), in_site(Spell.site_code, site)
-        ).group_by(Spell.discharge_date)
+        select(*columns)
+        .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, site))
+        .group_by(DISCHARGES.discharge_date)
     ).all()
     names = ["day", "discharges", "nctr_discharged", "within_1_day"]
     frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)
@@ -492,13 +486,11 @@ def discharge_delays(
     """Discharges in ``start``–``end`` by days from the DRD in force at discharge (§4.4)."""
     check_range(start, end)
     code = _site_code(session, site)
-    delay = _delay_at_discharge()
-    band = band_of(delay)
     counts: dict[str, tuple[int, int]] = {}
     for band_name, n, bed_days in session.execute(
-        select(band, func.count(), func.sum(delay))
-        .where(Spell.discharge_date.between(start, end), in_site(Spell.site_code, code))
-        .group_by(band)
+        select(DISCHARGES.band, func.sum(DISCHARGES.n), func.sum(DISCHARGES.delay_days))
+        .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, code))
+        .group_by(DISCHARGES.band)
     ):
         counts[band_name] = (int(n), int(bed_days or 0))
     discharges = sum(n for n, _ in counts.values())

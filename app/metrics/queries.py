@@ -167,6 +167,15 @@ def inpatients(at: datetime, site: str | None = None) -> Subquery:
     ).subquery("inpatients")
 
 
+def delay_at_discharge() -> Any:
+    """SQL: days from the DRD in force at discharge to the discharge day (0 without one)."""
+    drd = Spell.drd_at_discharge
+    return case(
+        (or_(drd.is_(None), drd >= Spell.discharge_date), 0),
+        else_=days_between(Spell.discharge_date, drd),
+    )
+
+
 def _los_threshold(at_day: date, los: int) -> Any:
     """Admitted before this instant ⇔ length of stay on ``at_day`` is at least ``los`` days."""
     return literal(day_start(at_day - timedelta(days=los - 1)), UTCDateTime())
