@@ -892,8 +892,9 @@ class _Census:
 
     def _prepare_touch(self) -> Statements:
         """``last_census_at = T`` for the spells listed so far (taken off the list): one
-        set-based UPDATE per chunk of ids (on PostgreSQL joined to one array: ``id = ANY(…)``
-        scanned the table), no bind per id."""
+        set-based UPDATE per chunk of ids (on PostgreSQL one array, joined), no bind per id.
+        On PostgreSQL this UPDATE of every confirmed spell (~80,000 nationally) costs ~1 s of
+        server time whatever its form: each row is rewritten with its index entries."""
         pks, self.writes.census_touch = self.writes.census_touch, []
         if not pks:
             return []
