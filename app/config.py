@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     metrics_cache_size: int = Field(default=256, ge=0, le=100_000)
     metrics_cache_seconds: float = Field(default=30, ge=0, le=3600)
     metrics_cache_mb: int = Field(default=256, ge=1)  # of cached JSON (the API's answers)
+    # how long the data version is trusted before it is read again (0: on every call)
+    metrics_version_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # Sign-in sessions (DESIGN §7; docs/security.md)
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import get_engine
+from app.metrics.cache import data_changed
 from ingest import nhs_number
 from ingest.capacity import NATURAL_KEYS, WRITERS
 from ingest.contracts import (
@@ -112,20 +113,25 @@ def load_batch(
     if file_name is None and isinstance(source, Path):
         file_name = source.name
     run_id = _start_run(engine, feed, source_kind, source_name, file_name)
-    with _binary(source) as raw:
-        stream = HashingStream(raw)
-        try:
-            chosen = fmt or sniff_format(file_name, stream.peek(512))
-            return _Load(engine, run_id, feed, stream, chosen, layout, progress).run()
-        except (OperationalError, InterfaceError) as exc:
-            _finish_failed(engine, run_id, f"database error: {exc.orig or exc}")
-            raise DatabaseUnavailable(f"the database is unavailable: {exc.orig or exc}") from exc
-        except DatabaseUnavailable:
-            raise
-        except Exception as exc:
-            log.exception("ingest run %s of %s failed", run_id, feed)
-            _finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
-            raise
+    try:
+        with _binary(source) as raw:
+            stream = HashingStream(raw)
+            try:
+                chosen = fmt or sniff_format(file_name, stream.peek(512))
+                return _Load(engine, run_id, feed, stream, chosen, layout, progress).run()
+            except (OperationalError, InterfaceError) as exc:
+                _finish_failed(engine, run_id, f"database error: {exc.orig or exc}")
+                raise DatabaseUnavailable(
+                    f"the database is unavailable: {exc.orig or exc}"
+                ) from exc
+            except DatabaseUnavailable:
+                raise
+            except Exception as exc:
+                log.exception("ingest run %s of %s failed", run_id, feed)
+                _finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
+                raise
+    finally:
+        data_changed()  # this process's metrics cache sees the run at once
 
 
 @contextmanager

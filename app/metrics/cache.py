@@ -76,6 +76,45 @@ def data_version(session: Session) -> DataVersion:
     return tuple(row)
 
 
+# The version as last read, per database, for HOMEWARD_METRICS_VERSION_SECONDS: under load
+# most requests then answer without a query at all. A run that finishes in this process
+# (ingest.loader calls data_changed) is seen at once; one that finishes in another process
+# (the scheduler, another web worker) within that second.
+_versions: dict[str, tuple[float, int, DataVersion]] = {}
+_generation = 0
+_versions_lock = threading.Lock()
+
+
+def data_changed() -> None:
+    """An ingest run of this process ended: read the data version afresh on the next call."""
+    global _generation
+    with _versions_lock:
+        _generation += 1
+        _versions.clear()
+
+
+def current_version(
+    session: Session, *, clock: Callable[[], float] = time.monotonic
+) -> DataVersion:
+    """:func:`data_version`, re-read at most every ``HOMEWARD_METRICS_VERSION_SECONDS``."""
+    from app.config import get_settings
+
+    seconds = get_settings().metrics_version_seconds
+    if seconds <= 0:
+        return data_version(session)
+    database, now = _database_of(session), clock()
+    with _versions_lock:
+        known = _versions.get(database)
+        generation = _generation
+    if known is not None and known[0] > now and known[1] == generation:
+        return known[2]
+    version = data_version(session)
+    with _versions_lock:
+        if generation == _generation:  # no run ended while it was being read
+            _versions[database] = (now + seconds, generation, version)
+    return version
+
+
 @dataclass
 class _Entry:
     value: Any
@@ -250,6 +289,7 @@ def reset_cache(cache: MetricsCache | None = None) -> None:
         if _cache is not None:
             _cache.clear()
         _cache = cache
+    data_changed()
 
 
 def _frozen(value: Any) -> Hashable:
@@ -301,7 +341,7 @@ def cached(
     cache = get_cache()
     if not cache.enabled:
         return function(session, **params)
-    key = make_key(session, function, params, data_version(session))
+    key = make_key(session, function, params, current_version(session))
     return cache.get_or_compute(key, lambda: function(session, **params), now_bound=now_bound)
 
 
@@ -337,5 +377,5 @@ def cached_json(
     cache = get_cache()
     if not cache.enabled:
         return compute()
-    key = make_key(session, ("json", function, response_type), params, data_version(session))
+    key = make_key(session, ("json", function, response_type), params, current_version(session))
     return cache.get_or_compute(key, compute, now_bound=now_bound)
