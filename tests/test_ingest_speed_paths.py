@@ -157,3 +157,83 @@ def test_pseudonym_is_hmac_sha256(key: str) -> None:
             key.encode(), number.replace(" ", "").replace("-", "").encode(), hashlib.sha256
         )
         assert nhs_number.pseudonymise(number, key) == expected.hexdigest()
+
+
+# --- the bulk writes (one statement per chunk on PostgreSQL, executemany elsewhere) ---------
+
+
+def _two_spells(session: Any) -> list[int]:
+    from sqlalchemy import select
+
+    from models.patients import Spell
+    from tests.test_ingest_patients import apply, row
+
+    census = "2026-03-03T08:00"
+    apply(
+        session,
+        [
+            row("S1", census),
+            row("S2", census, discharge_ready_date="2026-03-02", delay_reason_code="P1_HOMECARE"),
+        ],
+    )
+    return list(session.scalars(select(Spell.id).order_by(Spell.spell_id)))
+
+
+def _days(session: Any) -> list[tuple[Any, ...]]:
+    from sqlalchemy import select
+
+    from models.patients import SpellDay
+
+    query = select(SpellDay.spell_pk, SpellDay.day, SpellDay.ward_code, SpellDay.nctr)
+    return [tuple(r) for r in session.execute(query.order_by(SpellDay.spell_pk, SpellDay.day))]
+
+
+def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from ingest import patients
+    from models.patients import Spell
+
+    first, second = _two_spells(session)
+    before = _days(session)
+    assert {pk for pk, *_ in before} == {first, second}
+    names = ("spell_pk", "day", "site_code", "ward_code", "nctr", "r2g_status")
+    rows = [
+        (first, date(2026, 3, 10), "RXA01", "A", False, "not_recorded"),
+        (first, date(2026, 3, 10), "RXA01", "B", True, "red"),  # the same key: the last wins
+        (second, date(2026, 3, 1), "RXA01", "C", False, "green"),  # an existing day: updated
+    ]
+    patients.write_rows(session, patients.DAYS, names, rows, key=("spell_pk", "day"))
+    after = {(pk, day): (ward, nctr) for pk, day, ward, nctr in _days(session)}
+    assert after[(first, date(2026, 3, 10))] == ("B", True)
+    assert after[(second, date(2026, 3, 1))] == ("C", False)
+    assert len(after) == len(before) + 1
+
+    patients.delete_days_from(session, [(first, date(2026, 3, 3)), (first, date(2026, 3, 5))])
+    left = _days(session)
+    assert all(day < date(2026, 3, 3) for pk, day, *_ in left if pk == first)
+    assert any(day >= date(2026, 3, 3) for pk, day, *_ in left if pk == second)
+
+    patients.update_rows(
+        session, patients.SPELLS, ["id", "age"], [(first, 90), (second, 91), (first, 92)]
+    )
+    ages = dict(session.execute(select(Spell.id, Spell.age)).all())
+    assert ages == {first: 92, second: 91}
+    session.rollback()
+
+
+def test_read_rows_converts_as_sqlalchemy_does(session: Any) -> None:
+    from sqlalchemy import select
+
+    from ingest import patients
+    from models.patients import Spell, SpellDay
+
+    _two_spells(session)
+    for columns in (patients._SPELL_SELECT, [c for c in SpellDay.__table__.c]):
+        expected = [tuple(r) for r in session.execute(select(*columns)).all()]
+        got = patients.read_rows(session, columns)
+        assert got == expected
+        assert [[type(v) for v in r] for r in got] == [[type(v) for v in r] for r in expected]
+    assert patients.read_rows(session, [Spell.__table__.c.id], Spell.__table__.c.id < 0) == []
