@@ -4,6 +4,7 @@ coordinator account in each store it measures (demo mode; never a production sto
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 USERNAME = "bench-coordinator"
@@ -35,8 +36,16 @@ def ensure_user(url: str) -> str | None:
 
 
 def sign_in(client: Any) -> None:
-    """Sign a TestClient or an httpx client in (its cookie jar keeps the session)."""
-    response = client.post(LOGIN, json={"username": USERNAME, "password": PASSWORD})
+    """Sign a TestClient or an httpx client in (its cookie jar keeps the session).
+
+    The harness signs in several times a minute (a client per store and measure) and the
+    sign-in route is rate limited per process: a 429 is waited out (its ``Retry-After``)
+    and tried again, before any timing starts."""
+    for _ in range(10):
+        response = client.post(LOGIN, json={"username": USERNAME, "password": PASSWORD})
+        if response.status_code != 429:
+            break
+        time.sleep(float(response.headers.get("retry-after", "5")) + 0.5)
     if response.status_code == 404:
         return  # no sign-in route: the API is open
     if response.status_code != 200:
