@@ -26,7 +26,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, delete, false, func, insert, literal, or_, select
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -108,7 +121,17 @@ def _where(table: Table, sites: list[str], exact: frozenset[date], start: date |
         on_days.append(table.day.in_(sorted(exact)))
     if start is not None:
         on_days.append(table.day >= start)
-    return and_(table.site_code.in_(sites), or_(false(), *on_days))
+    # one day condition stands alone: SQLite seeks the (day, site_code) index for
+    # ``day IN (…) AND site_code IN (…)``, but wrapped in ``0 OR …`` it walked each site's
+    # whole history through the (site_code, ward_code, day) index (~10x slower at a year)
+    on_day = on_days[0] if len(on_days) == 1 else or_(*on_days) if on_days else false()
+    site: Any = table.site_code
+    if table is SpellDay:
+        # ``site_code || ''`` keeps the site test off the (site_code, ward_code, day) index:
+        # SQLite keeps no statistics and, for days not stored yet, chose that index and read
+        # each site's whole history (~120 ms a census at a year instead of ~10)
+        site = site.concat(literal_column("''"))
+    return and_(on_day, site.in_(sites))
 
 
 def _n_where(condition: ColumnElement[bool]) -> Any:
