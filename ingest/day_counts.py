@@ -131,6 +131,8 @@ def _where(table: Table, sites: list[str], exact: frozenset[date], start: date |
         # SQLite keeps no statistics and, for days not stored yet, chose that index and read
         # each site's whole history (~120 ms a census at a year instead of ~10)
         site = site.concat(literal_column("''"))
+    if table is SpellDayDelayCount:  # its index leads with the dimension
+        return and_(table.dimension.in_(list(DELAY_DIMENSIONS)), on_day, site.in_(sites))
     return and_(on_day, site.in_(sites))
 
 
