@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -69,6 +69,10 @@ KEY_COLUMNS = (
 )
 
 
+#: a "from day D on" touch spanning fewer days than this is recounted as the list of its days
+SPAN_AS_DAYS = 400
+
+
 @dataclass
 class DayTouches:
     """The (site, day) pairs whose ``spell_days`` rows a batch wrote or deleted."""
@@ -101,12 +105,24 @@ class DayTouches:
                 grouped[frozenset(self.discharges[site])].append(site)
         return grouped
 
-    def groups(self) -> dict[tuple[frozenset[date], date | None], list[str]]:
-        """Sites that touched the same days, so one statement recounts them together."""
+    def groups(
+        self, last: date | None = None
+    ) -> dict[tuple[frozenset[date], date | None], list[str]]:
+        """Sites that touched the same days, so one statement recounts them together.
+
+        With ``last`` (the latest day the roll-ups can hold), a site's "every day from D on"
+        spanning fewer than ``SPAN_AS_DAYS`` days is listed as its days D…``last``: the same
+        (site, day) pairs, but a list lets the recount seek the (day, site_code) index, where
+        ``day >= D`` made SQLite (which keeps no statistics) read each site's whole history.
+        """
         grouped: dict[tuple[frozenset[date], date | None], list[str]] = defaultdict(list)
         for site in sorted(set(self.days) | set(self.from_day)):
             start = self.from_day.get(site)
-            exact = frozenset(d for d in self.days.get(site, ()) if start is None or d < start)
+            days = set(self.days.get(site, ()))
+            if start is not None and last is not None and (last - start).days < SPAN_AS_DAYS:
+                days.update(start + timedelta(days=i) for i in range((last - start).days + 1))
+                start = None
+            exact = frozenset(d for d in days if start is None or d < start)
             if exact or start is not None:
                 grouped[(exact, start)].append(site)
         return grouped
@@ -233,7 +249,17 @@ def refresh(session: Session, touches: DayTouches) -> None:
     if not touches:
         return
     session.flush()
-    for (exact, start), sites in touches.groups().items():
+    last = None
+    if touches.from_day:
+        # the latest day of spell_days (after the batch's writes) or of the counts (days the
+        # batch deleted), at any site
+        known = (
+            session.scalar(select(func.max(SpellDay.day))),
+            session.scalar(select(func.max(SpellDayCount.day))),
+            *(max(days) for days in touches.days.values() if days),
+        )
+        last = max((day for day in known if day is not None), default=None)
+    for (exact, start), sites in touches.groups(last).items():
         _recount(
             session,
             lambda table, sites=sites, exact=exact, start=start: _where(  # type: ignore[misc]

@@ -109,7 +109,6 @@ from models.patients import (
     PatientCensus,
     Spell,
     SpellDay,
-    SpellDayCount,
     SpellDayStatus,
     SpellEvent,
     SpellState,
@@ -183,54 +182,9 @@ def apply_patient_batch(
         censuses[row.snapshot_at.astimezone(UTC)].append((line, row))
     for snapshot_at in sorted(censuses):
         _Census(batch, snapshot_at, censuses[snapshot_at]).apply()
-    refresh_day_counts(session, _as_days(session, batch.touches))
+    refresh_day_counts(session, batch.touches)
     batch.result.loaded = len(rows) - len(batch.result.quarantined)
     return batch.result
-
-
-#: a "from day D on" touch spanning at most this many days is recounted as the list of its days
-_SPAN_AS_DAYS = 400
-
-
-def _as_days(session: Session, touches: DayTouches) -> DayTouches:
-    """The same touches with each site's "every day from D on" written as the list of days
-    from D to the last day either roll-up can hold.
-
-    Both cover the same (site, day) pairs. The list lets the recount find its rows through
-    ``spell_days (day, site_code …)``: given ``site_code IN … AND day >= D``, SQLite (which
-    keeps no statistics) reads every stored day of the site instead, so the recount grew
-    with the history. The last day is the latest day of ``spell_days`` (after this batch's
-    writes) or of ``spell_day_counts`` (before the recount: days this batch deleted), at
-    any site.
-    """
-    if not touches.from_day:
-        return touches
-    lasts = [
-        day
-        for day in (
-            session.scalar(select(func.max(DAYS.c.day))),
-            session.scalar(select(func.max(SpellDayCount.day))),
-            *(max(days) for days in touches.days.values() if days),
-        )
-        if day is not None
-    ]
-    if not lasts:
-        return touches
-    last = max(lasts)
-    bounded = DayTouches()
-    for site, days in touches.days.items():
-        bounded.days[site] |= days
-    for site, days in touches.discharges.items():
-        bounded.discharges[site] |= days
-    for site, start in touches.from_day.items():
-        if (last - start).days >= _SPAN_AS_DAYS:
-            bounded.add_from(site, start)
-            continue
-        day = start
-        while day <= last:
-            bounded.add(site, day)
-            day += ONE_DAY
-    return bounded
 
 
 # --- in-memory records -----------------------------------------------------------------
@@ -1599,20 +1553,24 @@ def write_rows(
     dialect = connection.dialect
     if key:
         rows = _last_per_key(rows, [names.index(k) for k in key])
+    sql = _unnest_insert(table, names, key, dialect) + f" RETURNING {', '.join(returning)}"
+    returned: list[Any] = []
+    for start in range(0, len(rows), BULK_CHUNK):
+        chunk = rows[start : start + BULK_CHUNK]
+        result = connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
+        returned.extend(result.all())
+    return returned
+
+
+def _unnest_insert(table: Table, names: Sequence[str], key: Sequence[str], dialect: Any) -> str:
+    """PostgreSQL: INSERT the rows of one array per column of ``names``; with ``key``, a row
+    whose key exists updates the other columns."""
     arrays = ", ".join(f"%s::{_pg_array_type(table, n, dialect)}" for n in names)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
     if key:
         updated = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated}"
-    if returning:
-        sql += f" RETURNING {', '.join(returning)}"
-    returned: list[Any] = []
-    for start in range(0, len(rows), BULK_CHUNK):
-        chunk = rows[start : start + BULK_CHUNK]
-        result = connection.exec_driver_sql(sql, tuple(_columns_of(table, names, chunk, dialect)))
-        if returning:
-            returned.extend(result.all())
-    return returned
+    return sql
 
 
 def prepare_rows(
@@ -1632,11 +1590,7 @@ def prepare_rows(
         return prepare_many(session, stmt, names, rows)
     if key:
         rows = _last_per_key(rows, [names.index(k) for k in key])
-    arrays = ", ".join(f"%s::{_pg_array_type(table, n, dialect)}" for n in names)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
-    if key:
-        updated = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in key)
-        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updated}"
+    sql = _unnest_insert(table, names, key, dialect)
     return [
         (sql, tuple(_columns_of(table, names, rows[start : start + BULK_CHUNK], dialect)))
         for start in range(0, len(rows), BULK_CHUNK)

@@ -225,3 +225,17 @@ def test_touches_group_sites_by_the_days_they_touched() -> None:
         # 2 November is on or after the from-day, so only 20 October is listed on its own
         (frozenset({date(2026, 10, 20)}), date(2026, 10, 25)): ["RXC01"],
     }
+
+
+def test_a_from_day_touch_is_listed_as_its_days_up_to_the_last() -> None:
+    touches = DayTouches()
+    touches.add("RXA01", date(2026, 11, 2))
+    touches.add_from("RXA01", date(2026, 10, 30))
+    assert touches.groups(date(2026, 11, 2)) == {
+        (
+            frozenset(date(2026, 10, d) for d in (30, 31)) | {date(2026, 11, 1), date(2026, 11, 2)},
+            None,
+        ): ["RXA01"],
+    }
+    # a span of 400 days or more stays a range
+    assert touches.groups(date(2027, 12, 4)) == {(frozenset(), date(2026, 10, 30)): ["RXA01"]}
