@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -288,7 +289,8 @@ def test_coordinator_finds_the_longest_waiting_p3_patient_in_two_clicks(
         By.CSS_SELECTOR, "#coordinator-grid .ag-row[row-index='0'] a[href^='/patient/']"
     )
     link.click()  # click 2
-    WebDriverWait(browser, 15).until(
+    # the coordinator's heading is replaced as the patient page draws: read it again then
+    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: longest.spell_id in d.find_element(By.CSS_SELECTOR, "#main-content h1").text
     )
     support.wait_until_settled(browser)
