@@ -9,8 +9,8 @@ from sqlalchemy import Connection
 
 import models
 from alembic import context
-from app.config import get_settings
-from app.db import make_engine
+from app.core.config import get_settings
+from app.core.db import make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

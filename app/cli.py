@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 cli = typer.Typer(
     help="Homeward: a real-time discharge flow dashboard for health and care systems.",
@@ -38,8 +38,8 @@ def _logging(level: str = "INFO") -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the latest schema and sync the reason catalogue (idempotent)."""
-    from app import migrations
-    from app.db import session_scope
+    from app.core import migrations
+    from app.core.db import session_scope
     from ingest.reference import sync_reason_catalogue
 
     url = get_settings().database_url
@@ -163,7 +163,7 @@ def users_create(
     """Create a person's account (for example the first admin of a new deployment)."""
     from datetime import UTC, datetime
 
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.security.accounts import AccountError, create_user
     from app.security.passwords import check_policy
 
@@ -193,7 +193,7 @@ def tokens_create(
     """Create an API token and print it once (only its hash is kept)."""
     from datetime import UTC, datetime, timedelta
 
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.security.tokens import TokenError, create_api_token
 
     now = datetime.now(UTC)
@@ -219,10 +219,12 @@ def scheduler(
     log_level: Annotated[str, typer.Option(help="Logging level.")] = "INFO",
 ) -> None:
     """Run the feed scheduler as its own process (production: exactly one of these)."""
+    from app.demo import simulator_jobs
     from ingest.scheduler import run_blocking
 
     _logging(log_level)
-    run_blocking()
+    settings = get_settings()
+    run_blocking(settings, simulator_jobs(settings))
 
 
 @cli.command("serve")
@@ -262,7 +264,7 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """What `make run` does: migrate, generate and load the sample system, then serve it live."""
-    from ingest.demo import prepare_demo
+    from app.demo import prepare_demo
 
     _logging("INFO")
     settings = get_settings()
@@ -270,7 +272,7 @@ def demo(
         console.print("[red]homeward demo runs only with HOMEWARD_ENVIRONMENT=demo[/red]")
         raise typer.Exit(2)
     prepare_demo(settings, days=days, reset=reset, console=console)
-    from app.db import session_scope
+    from app.core.db import session_scope
     from app.security.demo import create_demo_kiosk_token, create_demo_users
 
     with session_scope() as session:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.api import api_router
-from app.config import get_settings
+from app.core.config import get_settings
 
 log = logging.getLogger("homeward")
 
@@ -22,9 +22,10 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     scheduler = None
     if settings.run_scheduler:
+        from app.demo import simulator_jobs
         from ingest.scheduler import start_embedded_scheduler
 
-        scheduler = start_embedded_scheduler(settings)
+        scheduler = start_embedded_scheduler(settings, simulator_jobs(settings))
     try:
         yield
     finally:

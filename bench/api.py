@@ -72,7 +72,7 @@ def app_client(url: str, *, cache: bool = True) -> Iterator[Any]:
         os.environ[CACHE_SIZE_SETTING] = "0"
     from fastapi.testclient import TestClient
 
-    from app.db import reset_caches
+    from app.core.db import reset_caches
     from app.main import create_app
 
     reset_caches()

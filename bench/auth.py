@@ -16,7 +16,7 @@ def ensure_user(url: str) -> str | None:
     """Make the harness's coordinator in the store at ``url``; None when done, else why not."""
     os.environ["HOMEWARD_DATABASE_URL"] = url
     try:
-        from app.db import get_sessionmaker, reset_caches
+        from app.core.db import get_sessionmaker, reset_caches
         from app.security.accounts import create_user, get_by_username
         from app.security.principal import utc_now
         from app.security.roles import Role

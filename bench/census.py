@@ -40,7 +40,7 @@ def main() -> None:
     url = sys.argv[1]
     os.environ["HOMEWARD_DATABASE_URL"] = url
     os.environ["HOMEWARD_RUN_SCHEDULER"] = "false"
-    from app.db import get_engine, reset_caches
+    from app.core.db import get_engine, reset_caches
     from ingest.loader import load_batch
 
     reset_caches()

@@ -254,7 +254,7 @@ def align_schema(url: str) -> list[str]:
     from sqlalchemy import inspect
 
     import models
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(url)
     added: list[str] = []
@@ -314,8 +314,8 @@ def _load(args: argparse.Namespace) -> None:
 
     from sqlalchemy.orm import Session
 
-    from app import migrations
-    from app.db import make_engine, reset_caches
+    from app.core import migrations
+    from app.core.db import make_engine, reset_caches
     from ingest.reference import sync_reason_catalogue
     from ingest.registry import load_reference_dir
 
@@ -373,7 +373,7 @@ def _load_files(manifest, start, targets, engine, url, db, timings):  # type: ig
 
 def _save(engine, url: str, name: str, db: str):  # type: ignore[no-untyped-def]
     """Save the working store as ``name`` and return a new engine on the working store."""
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine.dispose()
     if db == "sqlite":

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from app.domain.vocabularies import AGENCIES, PATHWAYS
 from app.metrics import flow, patients, timebase
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient, DelayedPatients
@@ -14,8 +15,6 @@ from dashboards import figures, formats
 from dashboards.data import parse_at
 
 PERIOD_DAYS = 7
-PATHWAYS = ("0", "1", "2", "3")
-AGENCIES = ("nhs", "social_care", "both")
 ALL = "all"  # the value of the "All …" choice of a select
 FILTERS = ("site", "ward", "council", "pathway", "reason", "agency", "min_days")
 

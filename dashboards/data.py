@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.db import get_sessionmaker
+from app.core.db import get_sessionmaker
 from app.metrics.errors import InvalidParameter, NotFound
 from dashboards import components, formats
 

@@ -20,26 +20,20 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 
-from app.config import Settings, get_settings
-from ingest import nhs_number
-from ingest.reasons import REASONS, reason_message
-from ingest.reference import reason_catalogue
-
-BED_BASES = ("general_acute", "critical_care", "community")
-CARE_TYPES = ("residential", "nursing", "residential_dementia", "nursing_dementia")
-ADMISSION_METHODS = ("emergency", "elective")
-PATHWAYS = ("0", "1", "2", "3")
-AGENCIES = ("nhs", "social_care", "both")
-DAY_STATUSES = ("red", "green")
-DISCHARGE_DESTINATIONS = (
-    "usual_residence",
-    "care_home",
-    "community_bed",
-    "hospice",
-    "other_hospital",
-    "died",
-    "other",
+from app.core.config import Settings, get_settings
+from app.domain import nhs_number
+from app.domain.reason_catalogue import reason_catalogue
+from app.domain.vocabularies import (
+    ADMISSION_METHODS,
+    AGENCIES,
+    BED_BASES,
+    CARE_TYPES,
+    DAY_STATUSES,
+    DISCHARGE_DESTINATIONS,
+    PATHWAYS,
 )
+from ingest.reasons import REASONS, reason_message
+
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
 _SITE_CODE = re.compile(r"[A-Z0-9]{3,12}")
@@ -389,7 +383,7 @@ class PatientRow(_Row):
     """patients — one inpatient at the census, or one discharge since the previous census.
 
     ``nhs_number`` holds the normalised, valid number: pseudonymise it before storing
-    (``ingest.nhs_number.pseudonymise``); it is never written anywhere as it is.
+    (``app.domain.nhs_number.pseudonymise``); it is never written anywhere as it is.
     """
 
     snapshot_at: Timestamp

@@ -43,8 +43,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from app.metrics.queries import delay_at_discharge
-from app.metrics.timebase import DISCHARGE_CUTOFF, band_of, local_instants
+from app.domain.days import local_instants
+from app.domain.delay_bands import DISCHARGE_CUTOFF, band_of, delay_at_discharge
 from models.patients import (
     Spell,
     SpellDay,

@@ -36,10 +36,10 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
-from app.db import get_engine
-from app.metrics.cache import data_changed
-from ingest import nhs_number
+from app.core.config import get_settings
+from app.core.db import get_engine
+from app.core.events import announce_data_changed
+from app.domain import nhs_number
 from ingest.capacity import NATURAL_KEYS, WRITERS
 from ingest.contracts import (
     PatientValues,
@@ -131,7 +131,7 @@ def load_batch(
                 _finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
                 raise
     finally:
-        data_changed()  # this process's metrics cache sees the run at once
+        announce_data_changed()  # this process's metrics cache sees the run at once
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.config import get_settings
+from app.core.config import get_settings
 from ingest.contracts import FEED_COLUMNS, FEED_SPECS
 from ingest.readers import FileProblem, file_problem
 from ingest.reasons import reason_message

@@ -5,7 +5,7 @@ rows that passed the contract. It registers the sites, wards and councils the ro
 (``ingest.registry``) and keeps ``spells``, ``spell_states``, ``spell_events``,
 ``spell_day_statuses``, ``spell_days`` and ``patient_censuses`` (see ``models/patients.py``)
 in step. It never commits. How DESIGN.md §3 and §4 are read here (the per-day rules
-themselves are in ``ingest/spell_days.py``):
+themselves are in ``app/domain/spell_day_rules.py``):
 
 **Censuses.** A batch may hold several censuses (rows grouped by ``snapshot_at``) of several
 sites; they are applied oldest first, each completely before the next. A row without
@@ -86,14 +86,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import NullType
 
-from app.config import get_settings
-from ingest.contracts import PatientRecord
-from ingest.day_counts import DayTouches
-from ingest.day_counts import refresh as refresh_day_counts
-from ingest.nhs_number import pseudonymise
-from ingest.notices import NoticeSink
-from ingest.registry import ensure_councils, ensure_wards
-from ingest.spell_days import (
+from app.core.config import get_settings
+from app.domain.nhs_number import pseudonymise
+from app.domain.spell_day_rules import (
     ONE_DAY,
     ObservedState,
     RecordedStatus,
@@ -104,6 +99,11 @@ from ingest.spell_days import (
     last_bed_day,
     local_date,
 )
+from ingest.contracts import PatientRecord
+from ingest.day_counts import DayTouches
+from ingest.day_counts import refresh as refresh_day_counts
+from ingest.notices import NoticeSink
+from ingest.registry import ensure_councils, ensure_wards
 from ingest.upsert import table_of, upsert
 from models.patients import (
     PatientCensus,

@@ -317,7 +317,7 @@ def contracts_markdown() -> str:
 
 def catalogue_markdown() -> str:
     """The reason catalogue as a table, for ``docs/feeds.md``."""
-    from ingest.reference import reason_catalogue
+    from app.domain.reason_catalogue import reason_catalogue
 
     lines = ["| Code | DTOC | Category | Default agency | Label |", "|---|---|---|---|---|"]
     lines += [

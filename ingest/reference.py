@@ -1,35 +1,12 @@
-"""Reference data kept in versioned files: the delay reason catalogue (DESIGN.md §5)."""
+"""The delay reason catalogue (DESIGN.md §5) written into the store from its versioned file."""
 
 from __future__ import annotations
-
-import csv
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.reason_catalogue import reason_catalogue
 from models import DelayReason
-
-CATALOGUE_FILE = Path(__file__).parent / "data" / "delay_reasons.csv"
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    label: str
-    category: str
-    dtoc_code: str
-    default_agency: str
-    catalogue_version: str
-
-
-@lru_cache
-def reason_catalogue() -> dict[str, Reason]:
-    """The catalogue as shipped, keyed by code (codes are matched case-insensitively upstream)."""
-    with CATALOGUE_FILE.open(newline="", encoding="utf-8") as fh:
-        return {row["code"]: Reason(**row) for row in csv.DictReader(fh)}
 
 
 def sync_reason_catalogue(session: Session) -> int:

@@ -1,5 +1,6 @@
-"""The feed scheduler (APScheduler 3.11): drop-folder scans, HTTP pulls, the demo simulator,
-and a heartbeat so the pages can tell when the scheduler itself has stopped.
+"""The feed scheduler (APScheduler 3.11): drop-folder scans, HTTP pulls, the jobs an entry
+point adds (the demo simulator), and a heartbeat so the pages can tell when the scheduler
+itself has stopped.
 
 Two ways to run it (DESIGN.md §6): embedded in the web process (``HOMEWARD_RUN_SCHEDULER=true``,
 the single-machine default of ``make run``) or as its own process (``homeward scheduler``) next
@@ -13,8 +14,9 @@ import logging
 import os
 import socket
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,10 +33,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from filelock import FileLock, Timeout
 from sqlalchemy import delete, text
 
-from app.config import Settings, get_settings
-from app.db import get_engine, get_sessionmaker
-from app.feed_config import get_feed_config
-from app.metrics.freshness import HEARTBEAT_INTERVAL_SECONDS
+from app.core.config import HEARTBEAT_INTERVAL_SECONDS, Settings, get_settings
+from app.core.db import get_engine, get_sessionmaker
+from app.core.feed_config import get_feed_config
 from ingest.loader import mark_abandoned_runs
 from ingest.sources import folder, http
 from models import SchedulerHeartbeat, SchedulerJobRun
@@ -158,8 +159,20 @@ def _record(event: JobExecutionEvent) -> None:
         log.exception("could not record the run of job %s", event.job_id)
 
 
-def configure(scheduler: BaseScheduler, settings: Settings) -> BaseScheduler:
-    """Add every job to a scheduler."""
+@dataclass(frozen=True)
+class ExtraJob:
+    """A job an entry point adds to the feed jobs (the demo's simulator)."""
+
+    job_id: str
+    func: Callable[[], Any]
+    seconds: float
+    grace: int
+
+
+def configure(
+    scheduler: BaseScheduler, settings: Settings, extra_jobs: Sequence[ExtraJob] = ()
+) -> BaseScheduler:
+    """Add every job to a scheduler: the feed jobs, then ``extra_jobs``."""
     config = get_feed_config()
     folder.ensure_folders(settings.feeds_dir)
     abandoned = mark_abandoned_runs()
@@ -190,11 +203,8 @@ def configure(scheduler: BaseScheduler, settings: Settings) -> BaseScheduler:
             seconds,
             grace=max(60, int(seconds / 2)),
         )
-    if settings.simulator:
-        from ingest.simulator import tick
-
-        interval = settings.simulator_interval_seconds
-        add("simulator", lambda: tick(settings), interval, grace=interval)
+    for job in extra_jobs:
+        add(job.job_id, job.func, job.seconds, grace=job.grace)
     add("prune_job_runs", prune_job_runs, 24 * 3600, grace=3600)
     scheduler.add_listener(_record, EVENT_JOB_ERROR | EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
     return scheduler
@@ -213,21 +223,23 @@ def _describe_pull(result: http.PullResult) -> str | None:
     )
 
 
-def start_embedded_scheduler(settings: Settings | None = None) -> BackgroundScheduler:
+def start_embedded_scheduler(
+    settings: Settings | None = None, extra_jobs: Sequence[ExtraJob] = ()
+) -> BackgroundScheduler:
     """Start the scheduler in a background thread of the web process."""
     settings = settings or get_settings()
     scheduler = BackgroundScheduler(timezone=UTC)
-    configure(scheduler, settings)
+    configure(scheduler, settings, extra_jobs)
     scheduler.start()
     log.info("embedded scheduler started (feeds in %s)", Path(settings.feeds_dir).resolve())
     return scheduler
 
 
-def run_blocking(settings: Settings | None = None) -> None:
+def run_blocking(settings: Settings | None = None, extra_jobs: Sequence[ExtraJob] = ()) -> None:
     """Run the scheduler as its own process until interrupted (``homeward scheduler``)."""
     settings = settings or get_settings()
     scheduler = BlockingScheduler(timezone=UTC)
-    configure(scheduler, settings)
+    configure(scheduler, settings, extra_jobs)
     log.info("scheduler process started (feeds in %s)", Path(settings.feeds_dir).resolve())
     with suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -28,7 +28,7 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
   patient data is as of.
 
 The rules that fill these tables are written out in ``ingest/patients.py`` and
-``ingest/spell_days.py``.
+``app/domain/spell_day_rules.py``.
 """
 
 from __future__ import annotations

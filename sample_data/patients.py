@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from ingest.reference import reason_catalogue
+from app.domain.reason_catalogue import reason_catalogue
+from app.domain.vocabularies import AGENCIES
 from sample_data.clock import (
     DAY,
     HOUR,
@@ -175,7 +176,6 @@ NOT_READY_RED_REASONS = Table(
         ("MEDICAL_DECISION", 0.20),
     ]
 )
-AGENCIES = ("nhs", "social_care", "both")
 ALL_REASON_TABLES = (
     P0_REASONS,
     P0_LONG_REASONS,

@@ -12,9 +12,9 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
+from app.domain.vocabularies import CARE_TYPES
 from sample_data import names
 
-CARE_TYPES = ("residential", "nursing", "residential_dementia", "nursing_dementia")
 # which care types a home registers, and how often
 CARE_TYPE_MIXES: tuple[tuple[tuple[str, ...], float], ...] = (
     (("residential",), 0.30),

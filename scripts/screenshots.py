@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app.db import make_engine  # noqa: E402
+from app.core.db import make_engine  # noqa: E402
 from app.metrics import flow, patients  # noqa: E402
 from tests.browser import support  # noqa: E402
 

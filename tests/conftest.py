@@ -16,10 +16,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import models
-from app import migrations
-from app.db import make_engine, reset_caches
-from app.security.testing import fast_password_hashing  # noqa: F401  (autouse)
+from app.core import migrations
+from app.core.db import make_engine, reset_caches
 from ingest.reference import sync_reason_catalogue
+from tests.security_helpers import fast_password_hashing  # noqa: F401  (autouse)
 
 BACKENDS = ["sqlite", "postgresql"]
 

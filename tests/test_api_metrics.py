@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.main import create_app
-from app.security.testing import sign_in
+from tests.security_helpers import sign_in
 
 AT = "2026-10-31T12:00:00Z"
 PERIOD = {"start": "2026-10-01", "end": "2026-10-31"}

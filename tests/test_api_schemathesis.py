@@ -56,9 +56,9 @@ from sqlalchemy.orm import Session
 
 from app.main import create_app
 from app.security.roles import Role
-from app.security.testing import sign_in
 from models.ingest import IngestRun
 from models.patients import Spell
+from tests.security_helpers import sign_in
 from tests.test_metrics_scenario import load_scenario
 
 SCHEMA_PATH = "/api/v1/openapi.json"

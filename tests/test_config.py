@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from app.config import DEMO_PSEUDONYM_KEY, DEMO_SECRET, Settings
+from app.core.config import DEMO_PSEUDONYM_KEY, DEMO_SECRET, Settings
 
 
 def test_defaults_are_a_demo_on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app import migrations
-from app.metrics.timebase import DISCHARGE_CUTOFF, local_instant
+from app.core import migrations
+from app.domain.days import local_instant
+from app.domain.delay_bands import DISCHARGE_CUTOFF
 from ingest.day_counts import KEY_COLUMNS, DayTouches, rebuild
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir

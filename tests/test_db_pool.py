@@ -1,4 +1,4 @@
-"""The PostgreSQL pool pings a connection that sat idle before handing it out (app/db.py):
+"""The PostgreSQL pool pings a connection that sat idle before handing it out (app/core/db.py):
 a connection the server dropped meanwhile is replaced, not handed to a request."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app import db
+from app.core import db
 
 
 def test_a_dropped_idle_connection_is_replaced(

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.domain.nhs_number import is_synthetic
+from app.domain.reason_catalogue import reason_catalogue
 from ingest.contracts import FEED_COLUMNS, ValidationContext, validate_row
-from ingest.nhs_number import is_synthetic
-from ingest.reference import reason_catalogue
 from sample_data import capacity
 from sample_data.generator import (
     SMALL_SAMPLE_CONFIG,

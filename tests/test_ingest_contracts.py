@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
 from ingest.contracts import (
     FEED_COLUMNS,
     FEED_MODELS,

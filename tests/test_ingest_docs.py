@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
+from app.domain.reason_catalogue import reason_catalogue
 from ingest.contracts import FEED_SPECS, ValidationContext, validate_row
 from ingest.reasons import REASONS
-from ingest.reference import reason_catalogue
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "feeds.md").read_text(encoding="utf-8")
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.db import make_engine
+from app.core.db import make_engine
 from ingest import capacity, loader
 from ingest.loader import DatabaseUnavailable, load_batch, mark_abandoned_runs
 from models import BedSnapshot, IngestNotice, IngestRun, QuarantinedRow, Site, Ward

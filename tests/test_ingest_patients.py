@@ -15,8 +15,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 import models
-from app.config import get_settings
-from ingest import nhs_number
+from app.core.config import get_settings
+from app.domain import nhs_number
 from ingest.contracts import PatientRow, ValidationContext
 from ingest.notices import NoticeSink
 from ingest.patients import PatientBatchResult, apply_patient_batch

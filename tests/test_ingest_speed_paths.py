@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.config import Settings
-from ingest import nhs_number
+from app.core.config import Settings
+from app.domain import nhs_number
 from ingest.contracts import (
     _FAST_PATHS,
     FEED_MODELS,

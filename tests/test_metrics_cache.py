@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from app.metrics import cache as metrics_cache
 from app.metrics.cache import MetricsCache, cached, data_version, reset_cache
-from app.security.testing import sign_in
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
 from models.ingest import IngestRun
 from models.security import AuditEvent
+from tests.security_helpers import sign_in
 
 SITE = "RXA01"
 DERBY = "E06000015"

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.domain.delay_bands import DELAY_BANDS
 from app.metrics import capacity, flow, patients, timebase, trends
-from app.metrics.timebase import DELAY_BANDS
 from models import CareHomeSnapshot, SpellDay
 from models.patients import PatientCensus
 
@@ -48,7 +48,7 @@ def store(
     database_url: str, _engines: dict[str, Engine], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """The sample's first censuses (and the capacity files up to them), loaded once."""
-    from app.db import make_engine, reset_caches
+    from app.core.db import make_engine, reset_caches
     from ingest.loader import load_batch
     from ingest.reference import sync_reason_catalogue
     from ingest.registry import load_reference_dir

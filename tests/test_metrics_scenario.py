@@ -50,9 +50,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.security.testing import sign_in
 from ingest.loader import load_batch
 from ingest.registry import load_reference_dir
+from tests.security_helpers import sign_in
 
 D0 = date(2026, 10, 24)
 CENSUS_DAYS = [D0 + timedelta(days=k) for k in range(10)]
@@ -404,7 +404,7 @@ def client(
     database_url: str, _engines: dict[str, Engine], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """The scenario loaded once per database, and the API over it."""
-    from app.db import make_engine, reset_caches
+    from app.core.db import make_engine, reset_caches
     from app.main import create_app
     from ingest.reference import sync_reason_catalogue
     from tests.conftest import wipe

@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Date, Engine, literal, select
 
-from app.config import get_settings
+from app.core.config import get_settings
+from app.domain import delay_bands
 from app.metrics import escalation, timebase
 from app.metrics.errors import InvalidParameter
 from app.metrics.registry import METRICS, get_metric
@@ -63,9 +64,9 @@ def test_day_helpers_in_sql(engine: Engine) -> None:
             (date(2025, 11, 2), 365, "21+"),
         ]:
             delay = timebase.days_between(day, literal(earlier, Date()))
-            assert conn.execute(select(delay, timebase.band_of(delay))).one() == (days, band)
+            assert conn.execute(select(delay, delay_bands.band_of(delay))).one() == (days, band)
         cutoff = timebase.local_instant_case(
-            day, [date(2026, 10, 24), date(2026, 11, 2)], at_time=timebase.DISCHARGE_CUTOFF
+            day, [date(2026, 10, 24), date(2026, 11, 2)], at_time=delay_bands.DISCHARGE_CUTOFF
         )
         assert conn.execute(select(cutoff)).scalar() == datetime(2026, 11, 2, 17, 1, tzinfo=UTC)
 

@@ -74,7 +74,7 @@ def test_zero_seconds_reads_the_version_on_every_call(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOMEWARD_METRICS_VERSION_SECONDS", "0")
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     get_settings.cache_clear()
     clock = Clock()

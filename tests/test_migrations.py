@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 import models
-from app import migrations
-from app.db import make_engine
+from app.core import migrations
+from app.core.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.nhs_number import check_digit, is_synthetic, is_valid, pseudonymise
+from app.domain.nhs_number import check_digit, is_synthetic, is_valid, pseudonymise
 
 
 def test_check_digit_worked_example() -> None:

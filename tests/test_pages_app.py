@@ -65,3 +65,16 @@ def test_assets_are_served() -> None:
     with TestClient(server) as client:
         for name in ("00_bootstrap.min.css", "20_homeward.css", "homeward.js"):
             assert client.get(f"/assets/{name}").status_code == 200
+
+
+def test_the_private_dash_hooks_the_app_relies_on_are_there() -> None:
+    """``dashboards/app.py`` clears Dash's global callback registry and runs its FastAPI
+    backend's before-request hooks itself; pyproject pins Dash to the range where both exist.
+    A Dash upgrade that moves either fails here, not as a page without stylesheets."""
+    from dash import _callback
+
+    for name in ("GLOBAL_CALLBACK_LIST", "GLOBAL_CALLBACK_MAP", "GLOBAL_INLINE_SCRIPTS"):
+        assert hasattr(_callback.__dict__.get(name), "clear"), name
+    _server, app = _app()
+    hooks = app.backend._before_request_funcs  # type: ignore[attr-defined]
+    assert hooks and all(callable(hook) for hook in hooks)

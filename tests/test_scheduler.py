@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.metrics.freshness import scheduler_status
 from ingest import scheduler
 from models import SchedulerHeartbeat, SchedulerJobRun

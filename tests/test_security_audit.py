@@ -18,13 +18,13 @@ from app.api.security_deps import PatientAuditDep
 from app.security import audit
 from app.security.principal import Principal
 from app.security.roles import Role
-from app.security.testing import (  # noqa: F401
+from models.security import AuditEvent
+from tests.security_helpers import (  # noqa: F401
     FakeClock,
     build_secure_app,
     fast_password_hashing,
     sign_in,
 )
-from models.security import AuditEvent
 
 SECRET_ROW = {"spell_id": "S-PROBE-1", "local_patient_id": "P-PROBE-1"}
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -16,14 +16,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine
 
-from app.db import reset_caches
-from app.security.testing import (
+from app.core.db import reset_caches
+from tests.browser import support
+from tests.security_helpers import (
     TEST_PASSWORD,
     build_secure_app,
     ensure_user,
     fast_password_hashing,  # noqa: F401
 )
-from tests.browser import support
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
 from app.security import audit
-from app.security.testing import build_secure_app, fast_password_hashing, sign_in  # noqa: F401
 from models.security import AuditEvent
+from tests.security_helpers import build_secure_app, fast_password_hashing, sign_in  # noqa: F401
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from app.api.security_deps import export_rate_limit
-from app.config import DEMO_PSEUDONYM_KEY, DEMO_SECRET, Settings
-from app.db import reset_caches
-from app.security.testing import (  # noqa: F401
+from app.core.config import DEMO_PSEUDONYM_KEY, DEMO_SECRET, Settings
+from app.core.db import reset_caches
+from tests.security_helpers import (  # noqa: F401
     TEST_PASSWORD,
     build_secure_app,
     ensure_user,

@@ -26,12 +26,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
-from app.db import reset_caches
+from app.core.config import get_settings
+from app.core.db import reset_caches
 from app.security.oidc import OIDCClient, claim_values, map_role
 from app.security.roles import Role
-from app.security.testing import build_secure_app, fast_password_hashing  # noqa: F401
 from models.security import AuditEvent, User
+from tests.security_helpers import build_secure_app, fast_password_hashing  # noqa: F401
 
 CLIENT_ID = "homeward-test"
 CLIENT_SECRET = "a-test-client-secret-of-some-length"

@@ -17,17 +17,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.api.security_deps import require_roles
-from app.db import reset_caches
+from app.core.db import reset_caches
 from app.metrics.registry import METRICS
 from app.security.principal import Principal
 from app.security.roles import Role, rule_for
-from app.security.testing import (  # noqa: F401
+from models.patients import Spell
+from tests.security_helpers import (  # noqa: F401
     bearer,
     build_secure_app,
     fast_password_hashing,
     sign_in,
 )
-from models.patients import Spell
 
 ANONYMOUS = "anonymous"
 PEOPLE = ("wall", "analyst", "coordinator", "admin")

@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.db import reset_caches
+from app.core.db import reset_caches
 from app.security import ratelimit
-from app.security.testing import (  # noqa: F401
+from app.security.tokens import digest
+from models.security import AuditEvent, User, UserSession
+from tests.security_helpers import (  # noqa: F401
     TEST_PASSWORD,
     FakeClock,
     bearer,
@@ -22,8 +24,6 @@ from app.security.testing import (  # noqa: F401
     fast_password_hashing,
     sign_in,
 )
-from app.security.tokens import digest
-from models.security import AuditEvent, User, UserSession
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -16,18 +16,18 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 import models
-from app import migrations
-from app.db import make_engine, reset_caches
+from app.core import migrations
+from app.core.db import make_engine, reset_caches
 from app.security.demo import NotInDemo, create_demo_kiosk_token, create_demo_users
-from app.security.testing import (  # noqa: F401
+from app.security.tokens import digest
+from models.security import ApiToken
+from tests.security_helpers import (  # noqa: F401
     FakeClock,
     bearer,
     build_secure_app,
     fast_password_hashing,
     sign_in,
 )
-from app.security.tokens import digest
-from models.security import ApiToken
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

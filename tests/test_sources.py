@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
-from app.db import reset_caches
-from app.feed_config import HttpSource
+from app.core.config import get_settings
+from app.core.db import reset_caches
+from app.core.feed_config import HttpSource
 from app.main import create_app
 from app.metrics.freshness import feed_status
-from app.security.testing import bearer, sign_in
 from ingest.sources import folder, http
 from models import BedSnapshot, IngestRun
+from tests.security_helpers import bearer, sign_in
 
 HEADER = (
     "snapshot_at,site_code,ward_code,ward_name,bed_base,core_beds_open,"

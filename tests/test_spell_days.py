@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from ingest.spell_days import (
+from app.domain.spell_day_rules import (
     ObservedState,
     RecordedStatus,
     SpellDayFacts,

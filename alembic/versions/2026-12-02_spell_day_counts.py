@@ -138,7 +138,7 @@ def upgrade() -> None:
 def _count_discharges() -> None:
     """The discharges of an existing store, per day, site, delay band, NCtR and cut-off (the
     sitrep's 17:01 local time, in the configured time zone)."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     bind = op.get_bind()
     tz = get_settings().tz

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.api.deps import SessionDep
 from app.api.security_deps import get_clock, require_roles
-from app.config import get_settings
+from app.core.config import get_settings
 from app.security import audit
 from app.security.accounts import AccountError, create_user, list_users, update_user
 from app.security.passwords import check_policy

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SessionDep
 from app.api.security_deps import PrincipalDep, get_clock, get_policy
-from app.config import get_settings
+from app.core.config import get_settings
 from app.security import audit
 from app.security.accounts import authenticate, oidc_user
 from app.security.oidc import TRANSACTION_COOKIE, TRANSACTION_SECONDS, OIDCClient, OIDCError

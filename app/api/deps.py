@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from app.db import get_read_sessionmaker, get_sessionmaker
+from app.core.db import get_read_sessionmaker, get_sessionmaker
 
 
 def get_db() -> Iterator[Session]:
@@ -26,6 +26,6 @@ SessionDep = Annotated[Session, Depends(get_db)]
 def read_session() -> Session:
     """A read session for a sync route to open and close itself (``with read_session() as
     s:``), in the thread the route already runs in, without a transaction
-    (``app.db.get_read_sessionmaker``). The metrics routes use it instead of
+    (``app.core.db.get_read_sessionmaker``). The metrics routes use it instead of
     ``SessionDep``, whose generator costs two more thread hops per request."""
     return get_read_sessionmaker()()

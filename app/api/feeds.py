@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from app import ingest_runs
 from app.api.deps import SessionDep
+from app.metrics import feed_runs
 from app.metrics.freshness import FeedStatus, SchedulerStatus, feed_status, scheduler_status
 from ingest.loader import DatabaseUnavailable, load_batch
 
@@ -113,27 +113,27 @@ def status(session: SessionDep) -> FeedsStatus:
     )
 
 
-@router.get("/runs", response_model=list[ingest_runs.RunOut], operation_id="list_feed_runs")
+@router.get("/runs", response_model=list[feed_runs.RunOut], operation_id="list_feed_runs")
 def runs(
     session: SessionDep,
     feed: FeedName | None = None,
     status: Literal["running", "succeeded", "failed", "duplicate"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[ingest_runs.RunOut]:
+) -> list[feed_runs.RunOut]:
     """Ingest runs, newest first."""
-    return ingest_runs.list_runs(session, feed=feed, status=status, limit=limit, offset=offset)
+    return feed_runs.list_runs(session, feed=feed, status=status, limit=limit, offset=offset)
 
 
 @router.get(
     "/runs/{run_id}",
-    response_model=ingest_runs.RunDetail,
+    response_model=feed_runs.RunDetail,
     operation_id="get_feed_run",
     responses={404: {"description": "No such run"}},
 )
-def run(run_id: RunId, session: SessionDep) -> ingest_runs.RunDetail:
+def run(run_id: RunId, session: SessionDep) -> feed_runs.RunDetail:
     """One ingest run with its counts, warnings and notices."""
-    found = ingest_runs.get_run(session, run_id)
+    found = feed_runs.get_run(session, run_id)
     if found is None:
         raise HTTPException(404, f"no ingest run {run_id}")
     return found
@@ -141,7 +141,7 @@ def run(run_id: RunId, session: SessionDep) -> ingest_runs.RunDetail:
 
 @router.get(
     "/runs/{run_id}/rejected",
-    response_model=ingest_runs.RejectedPage,
+    response_model=feed_runs.RejectedPage,
     operation_id="get_feed_run_rejected",
     responses={404: {"description": "No such run"}},
 )
@@ -150,9 +150,9 @@ def rejected(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ingest_runs.RejectedPage:
+) -> feed_runs.RejectedPage:
     """The quarantined rows of a run: line, column, value and the reason to act on."""
-    if ingest_runs.get_run(session, run_id) is None:
+    if feed_runs.get_run(session, run_id) is None:
         raise HTTPException(404, f"no ingest run {run_id}")
-    total, rows = ingest_runs.rejected_rows(session, run_id=run_id, limit=limit, offset=offset)
-    return ingest_runs.RejectedPage(run_id=run_id, total=total, rows=rows)
+    total, rows = feed_runs.rejected_rows(session, run_id=run_id, limit=limit, offset=offset)
+    return feed_runs.RejectedPage(run_id=run_id, total=total, rows=rows)

@@ -30,7 +30,7 @@ def get_clock(request: Request) -> Callable[[], datetime]:
 def get_policy(request: Request) -> SessionPolicy:
     policy = getattr(request.app.state, "session_policy", None)
     if policy is None:
-        from app.config import get_settings
+        from app.core.config import get_settings
 
         policy = SessionPolicy.from_settings(get_settings())
     return policy
@@ -90,7 +90,7 @@ class PatientAudit:
         self.principal = principal
 
     def __call__(self, what: str, filters: dict[str, Any], patients: int | None) -> None:
-        from app.db import get_engine
+        from app.core.db import get_engine
 
         client = self.request.client.host if self.request.client else None
         audit.record_patient_read(

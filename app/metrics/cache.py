@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from app.core import events
 from models.ingest import IngestRun
 
 T = TypeVar("T")
@@ -78,13 +79,14 @@ def data_version(session: Session) -> DataVersion:
 
 # The version as last read, per database, for HOMEWARD_METRICS_VERSION_SECONDS: under load
 # most requests then answer without a query at all. A run that finishes in this process
-# (ingest.loader calls data_changed) is seen at once; one that finishes in another process
-# (the scheduler, another web worker) within that second.
+# (ingest.loader announces it through app.core.events; data_changed listens) is seen at once;
+# one that finishes in another process (the scheduler, another web worker) within that second.
 _versions: dict[str, tuple[float, int, DataVersion]] = {}
 _generation = 0
 _versions_lock = threading.Lock()
 
 
+@events.on_data_changed
 def data_changed() -> None:
     """An ingest run of this process ended: read the data version afresh on the next call."""
     global _generation
@@ -97,7 +99,7 @@ def current_version(
     session: Session, *, clock: Callable[[], float] = time.monotonic
 ) -> DataVersion:
     """:func:`data_version`, re-read at most every ``HOMEWARD_METRICS_VERSION_SECONDS``."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     seconds = get_settings().metrics_version_seconds
     if seconds <= 0:
@@ -270,7 +272,7 @@ def get_cache() -> MetricsCache:
     if _cache is None:
         with _cache_lock:
             if _cache is None:
-                from app.config import get_settings
+                from app.core.config import get_settings
 
                 settings = get_settings()
                 _cache = MetricsCache(
@@ -281,8 +283,9 @@ def get_cache() -> MetricsCache:
     return _cache
 
 
+@events.on_reset
 def reset_cache(cache: MetricsCache | None = None) -> None:
-    """Forget every result and the sizing (tests; ``app.db.reset_caches`` calls this).
+    """Forget every result and the sizing (tests; ``app.core.db.reset_caches`` calls this).
     ``cache``: use this one from now on (tests inject a clock this way)."""
     global _cache
     with _cache_lock:

@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from app.domain.vocabularies import CARE_TYPES
 from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.queries import (
     COMMUNITY,
@@ -36,7 +37,6 @@ from app.metrics.schemas import (
     WaitingByPathway,
 )
 from app.metrics.timebase import resolve_at
-from ingest.contracts import CARE_TYPES
 from models import CareHome, CareHomeSnapshot, DomiciliarySnapshot, HomeCareProvider
 
 CARE_TYPE_LABELS = {

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.metrics.schemas import Escalation, EscalationParameter
 
 DEFAULT_FILE = Path(__file__).with_name("escalation.toml")

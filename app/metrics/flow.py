@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
+from app.domain.delay_bands import DELAY_BANDS
 from app.metrics import capacity
 from app.metrics.errors import InvalidParameter
 from app.metrics.escalation import escalate
@@ -56,7 +57,6 @@ from app.metrics.schemas import (
     WaitingByPathway,
 )
 from app.metrics.timebase import (
-    DELAY_BANDS,
     check_range,
     days,
     resolve_at,

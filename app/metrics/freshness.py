@@ -9,12 +9,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.feed_config import get_feed_config
+from app.core.config import HEARTBEAT_INTERVAL_SECONDS
+from app.core.feed_config import get_feed_config
 from models import FEEDS, IngestRun, SchedulerHeartbeat
 
 FreshnessState = Literal["fresh", "stale", "failing", "never"]
 LOADED = ("succeeded", "duplicate")
-HEARTBEAT_INTERVAL_SECONDS = 20
 
 
 class FeedStatus(BaseModel):

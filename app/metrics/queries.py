@@ -17,8 +17,9 @@ from sqlalchemy import Date, and_, case, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE, Select, Subquery
 
+from app.domain.delay_bands import band_of
 from app.metrics.errors import InvalidParameter
-from app.metrics.timebase import band_of, day_start, days_between, local_date
+from app.metrics.timebase import day_start, days_between, local_date
 from models import BedSnapshot, Council, DelayReason, Site, Spell, SpellState, Ward
 from models.base import UTCDateTime
 
@@ -165,15 +166,6 @@ def inpatients(at: datetime, site: str | None = None) -> Subquery:
         case((nctr, days_beyond), else_=None).label("days_beyond_drd"),
         case((nctr, band_of(days_beyond)), else_=None).label("delay_band"),
     ).subquery("inpatients")
-
-
-def delay_at_discharge() -> Any:
-    """SQL: days from the DRD in force at discharge to the discharge day (0 without one)."""
-    drd = Spell.drd_at_discharge
-    return case(
-        (or_(drd.is_(None), drd >= Spell.discharge_date), 0),
-        else_=days_between(Spell.discharge_date, drd),
-    )
 
 
 def _los_threshold(at_day: date, los: int) -> Any:

@@ -31,7 +31,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import get_engine, get_read_sessionmaker
+from app.core.db import get_engine, get_read_sessionmaker
 from app.security import audit
 from app.security.principal import Principal, _current
 from app.security.roles import AGGREGATES, Rule, allowed, is_api_path, page_rule, rule_for

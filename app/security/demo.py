@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.security.accounts import create_user, get_by_username
 from app.security.passwords import hash_password
 from app.security.principal import utc_now

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.security.access import AccessControlMiddleware, Clock
 from app.security.audit import AuditUnavailable
 from app.security.headers import SecurityHeadersMiddleware, error_payload

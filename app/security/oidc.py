@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 import jwt
 
-from app.config import Settings
+from app.core.config import Settings
 from app.security.roles import Role
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")

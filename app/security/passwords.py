@@ -11,7 +11,7 @@ from argon2.profiles import get_default_parameters
 
 MIN_LENGTH = 12
 # The parameters new hashes are made with. Tests swap in argon2.profiles.CHEAPEST (see
-# app.security.testing.fast_password_hashing): a real hash takes most of a second here.
+# tests.security_helpers.fast_password_hashing): a real hash takes most of a second here.
 profile: Parameters = get_default_parameters()  # RFC 9106 low-memory
 
 

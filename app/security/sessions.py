@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.config import Settings
+from app.core.config import Settings
 from app.security.principal import Principal
 from app.security.roles import Role
 from app.security.tokens import digest, new_secret

@@ -10,7 +10,7 @@ from typing import Any
 import dash
 from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
-from app.feed_config import get_feed_config
+from app.core.feed_config import get_feed_config
 from app.metrics import escalation
 from dashboards import components, definitions, formats
 

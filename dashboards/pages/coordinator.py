@@ -14,6 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
+from app.domain.vocabularies import AGENCIES, PATHWAYS
 from app.metrics import flow, patients
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient
@@ -139,7 +140,7 @@ def layout(**query: str) -> html.Div:
                                 "Discharge pathway",
                                 "filter-pathway",
                                 [{"label": "All", "value": ""}]
-                                + [{"label": f"P{p}", "value": p} for p in view.PATHWAYS],
+                                + [{"label": f"P{p}", "value": p} for p in PATHWAYS],
                                 filters.pathway,
                             ),
                             _radio(
@@ -148,7 +149,7 @@ def layout(**query: str) -> html.Div:
                                 [{"label": "All", "value": ""}]
                                 + [
                                     {"label": formats.AGENCY_WORDS[a].split(" (")[0], "value": a}
-                                    for a in view.AGENCIES
+                                    for a in AGENCIES
                                 ],
                                 filters.agency,
                             ),

@@ -9,8 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from app import ingest_runs
-from app.metrics import freshness
+from app.metrics import feed_runs, freshness
 from dashboards import components, formats, theme
 from dashboards.data import read_session, safe_layout
 
@@ -74,7 +73,7 @@ def _scheduler(statuses: list[freshness.SchedulerStatus]) -> html.Ul:
     return html.Ul(items, className="list-unstyled mb-0")
 
 
-def _run_rows(runs: list[ingest_runs.RunOut]) -> list[dict]:
+def _run_rows(runs: list[feed_runs.RunOut]) -> list[dict]:
     words = {
         "succeeded": "Loaded",
         "failed": "Failed",
@@ -101,7 +100,7 @@ def _run_rows(runs: list[ingest_runs.RunOut]) -> list[dict]:
 
 def _rejected_table(run_id: int | None) -> Any:
     with read_session() as session:
-        total, rows = ingest_runs.rejected_rows(session, run_id=run_id, limit=REJECTED_LIMIT)
+        total, rows = feed_runs.rejected_rows(session, run_id=run_id, limit=REJECTED_LIMIT)
     caption = (
         f"Quarantined rows of run {run_id} ({total} in all)"
         if run_id is not None
@@ -139,7 +138,7 @@ def layout(**_query: str) -> html.Div:
         feeds = freshness.feed_status(session, now)
         sources = freshness.feed_status(session, now, by_source=True)
         scheduler = freshness.scheduler_status(session, now)
-        runs = ingest_runs.list_runs(session, limit=RUN_LIMIT)
+        runs = feed_runs.list_runs(session, limit=RUN_LIMIT)
     newest = max((f.last_snapshot_at for f in feeds if f.last_snapshot_at), default=None)
     run_options = [{"label": "All runs (newest rows first)", "value": ALL_RUNS}] + [
         {

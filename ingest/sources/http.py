@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.orm import Session
 
-from app.db import get_sessionmaker
-from app.feed_config import HttpSource
+from app.core.db import get_sessionmaker
+from app.core.feed_config import HttpSource
 from ingest.loader import RunSummary, load_batch
 from models import HttpSourceState, IngestRun
 

@@ -18,7 +18,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.db import make_engine, reset_caches
+from app.core.db import make_engine, reset_caches
 from tests.browser import support
 
 

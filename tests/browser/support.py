@@ -60,8 +60,8 @@ def sample_moment(directory: Path) -> datetime:
 
 def build_sample_database(url: str, directory: Path) -> None:
     """Migrate, sync the reason catalogue and load the sample through the real ingest path."""
-    from app import migrations
-    from app.db import make_engine
+    from app.core import migrations
+    from app.core.db import make_engine
     from ingest.loader import load_batch
     from ingest.reference import sync_reason_catalogue
     from ingest.registry import load_reference_dir
@@ -92,7 +92,7 @@ BROWSER_PASSWORD = "browser-tests-long-password"
 
 def ensure_browser_user(database_url: str) -> tuple[str, str]:
     """A coordinator account (every page is open to that role) for the browser to sign in."""
-    from app.db import make_engine
+    from app.core.db import make_engine
     from app.security.accounts import create_user, get_by_username
     from app.security.principal import utc_now
     from app.security.roles import Role

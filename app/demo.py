@@ -1,10 +1,17 @@
-"""Prepare the demo store: migrate, generate the synthetic system and load it through the
-real ingest path (what `make run` does before serving)."""
+"""The demo, an entry point beside ``app.main`` and ``app.cli``: it joins the synthetic system
+(``sample_data``) to the write side (``ingest``), which never import each other.
+
+:func:`prepare_demo` migrates, generates the synthetic system and loads it through the real
+ingest path (what `make run` does before serving); :func:`tick` keeps it live, writing feed
+files into the drop folders every interval, which the folder scan then loads like any other
+delivery; :func:`simulator_jobs` is that tick as a scheduler job."""
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,15 +19,52 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from app import migrations
-from app.config import Settings
-from app.db import get_engine, reset_caches, session_scope
+from app.core import migrations
+from app.core.config import Settings
+from app.core.db import get_engine, reset_caches, session_scope
 from ingest.loader import load_batch
 from ingest.reference import sync_reason_catalogue
 from ingest.registry import load_reference_dir
-from ingest.simulator import state_file
+from ingest.scheduler import ExtraJob
+from ingest.sources import folder
 from ingest.sources.folder import ensure_folders
 from models import Base, IngestRun
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[Path, object] = {}
+
+
+def state_file(settings: Settings) -> Path:
+    return settings.demo_dir / "state.pkl"
+
+
+def tick(settings: Settings, now: datetime | None = None) -> str | None:
+    """Advance the simulated system to now, drop its feed files, and load them."""
+    from sample_data.generator import LiveSimulator
+
+    path = state_file(settings)
+    if not path.exists():
+        log.warning("no simulator state at %s: run `homeward demo` first", path)
+        return None
+    with _lock:
+        simulator = _cache.get(path)
+        if simulator is None:
+            simulator = LiveSimulator.load(path)
+            _cache[path] = simulator
+        assert isinstance(simulator, LiveSimulator)
+        written = simulator.tick(now or datetime.now(UTC), settings.feeds_dir / "inbox")
+        simulator.save(path)
+    result = folder.scan_all(settings.feeds_dir, settle_seconds=0)
+    return f"simulator wrote {len(written)} files; loaded {len(result.summaries)}"
+
+
+def simulator_jobs(settings: Settings) -> list[ExtraJob]:
+    """The scheduler job that keeps the demo system live (none unless the simulator is on)."""
+    if not settings.simulator:
+        return []
+    interval = settings.simulator_interval_seconds
+    return [ExtraJob("simulator", lambda: tick(settings), interval, grace=interval)]
 
 
 def _marker(settings: Settings) -> Path:

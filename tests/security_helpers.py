@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from argon2.profiles import CHEAPEST
 
-from app.db import get_sessionmaker
+from app.core.db import get_sessionmaker
 from app.security import passwords, ratelimit
 from app.security.accounts import create_user, get_by_username
 from app.security.principal import utc_now

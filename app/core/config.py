@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEMO_SECRET = "homeward-demo-secret-change-me"
 DEMO_PSEUDONYM_KEY = "homeward-demo-pseudonym-key-change-me"
 ROLES = ("wall", "analyst", "coordinator", "admin", "feed")
+#: the scheduler beats this often; the feeds page calls it stale after 3 beats, down after 15
+HEARTBEAT_INTERVAL_SECONDS = 20
 
 
 class Settings(BaseSettings):

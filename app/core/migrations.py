@@ -8,7 +8,7 @@ from alembic.config import Config
 
 from alembic import command
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,4 +1,4 @@
-"""Feed configuration: expected intervals and HTTP pull sources (``app/data/feeds.toml``)."""
+"""Feed configuration: expected intervals and HTTP pull sources (``app/core/data/feeds.toml``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "feeds.toml"
 FeedName = Literal["beds", "care_homes", "domiciliary", "patients"]

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import get_settings
+from app.core import events
+from app.core.config import get_settings
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -105,11 +106,9 @@ def session_scope() -> Iterator[Session]:
 
 
 def reset_caches() -> None:
-    """Forget the cached engine, settings and metric results (tests switch databases with
-    this)."""
-    from app.metrics.cache import reset_cache
-
-    reset_cache()
+    """Forget the cached engine, settings and whatever listens on :func:`events.on_reset` (the
+    metric results); tests switch databases with this."""
+    events.announce_reset()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
