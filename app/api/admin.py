@@ -7,17 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from app.api.deps import SessionDep
 from app.api.security_deps import get_clock, require_roles
 from app.core.config import get_settings
 from app.security import audit
-from app.security.accounts import AccountError, create_user, list_users, update_user
+from app.security.accounts import AccountError, create_user, get_user, list_users, update_user
 from app.security.passwords import check_policy
 from app.security.principal import Principal
 from app.security.roles import Role
-from app.security.tokens import TokenError, create_api_token, revoke_api_token
+from app.security.tokens import (
+    TokenError,
+    create_api_token,
+    list_api_tokens,
+    revoke_api_token,
+)
 from models.security import ApiToken, User
 
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
@@ -155,7 +159,7 @@ def change_user(
     user_id: int, body: UserUpdate, request: Request, db: SessionDep, admin: AdminDep
 ) -> UserOut:
     """Change a user's role, password or name, or deactivate them (their sessions end)."""
-    user = db.get(User, user_id)
+    user = get_user(db, user_id)
     if user is None:
         raise HTTPException(404, f"no user {user_id}")
     if user.id == admin.user_id and (
@@ -182,7 +186,7 @@ def change_user(
 @router.get("/tokens", response_model=list[TokenOut], operation_id="admin_list_tokens")
 def tokens(db: SessionDep, _admin: AdminDep) -> list[ApiToken]:
     """Every API token (its first characters only; the token itself is never stored)."""
-    return list(db.scalars(select(ApiToken).order_by(ApiToken.name)).all())
+    return list_api_tokens(db)
 
 
 @router.post(

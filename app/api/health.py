@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.db import get_engine
+from app.core.health import database_status
 
 router = APIRouter(tags=["health"])
 
@@ -26,16 +24,13 @@ class Health(BaseModel):
 @router.get("/health", response_model=Health, operation_id="health")
 def health() -> JSONResponse | Health:
     """Whether the service is up and the database answers (503 when it does not)."""
-    engine = get_engine()
     now = datetime.now(UTC)
-    try:
-        with engine.connect() as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except SQLAlchemyError as exc:
+    status = database_status()
+    if status.error is not None:
         body = Health(
             status="degraded",
-            database=f"unavailable: {type(exc).__name__}",
-            database_backend=engine.dialect.name,
+            database=f"unavailable: {status.error}",
+            database_backend=status.backend,
             schema_revision=None,
             checked_at=now,
         )
@@ -43,7 +38,7 @@ def health() -> JSONResponse | Health:
     return Health(
         status="ok",
         database="ok",
-        database_backend=engine.dialect.name,
-        schema_revision=revision,
+        database_backend=status.backend,
+        schema_revision=status.revision,
         checked_at=now,
     )

@@ -102,6 +102,11 @@ def update_user(
     return user
 
 
+def get_user(db: Session, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return db.get(User, user_id)
+
+
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.username)).all())
 

@@ -94,6 +94,11 @@ def resolve_bearer(session: Session, presented: str, *, now: datetime) -> Princi
     )
 
 
+def list_api_tokens(session: Session) -> list[ApiToken]:
+    """Every API token, by name."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.name)).all())
+
+
 def revoke_api_token(session: Session, token_id: int, *, now: datetime) -> ApiToken | None:
     """Revoke a token (and so every kiosk session opened with it)."""
     token = session.get(ApiToken, token_id)
