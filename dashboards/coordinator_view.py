@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from app.domain.vocabularies import AGENCIES, PATHWAYS
-from app.metrics import flow, patients, timebase
+from app.metrics import flow, patients, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient, DelayedPatients
 from dashboards import figures, formats
 from dashboards.data import parse_at
 
-PERIOD_DAYS = 7
 ALL = "all"  # the value of the "All …" choice of a select
 FILTERS = ("site", "ward", "council", "pathway", "reason", "agency", "min_days")
 
@@ -98,8 +96,8 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
 
 def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
     moment = timebase.resolve_at(parse_at(filters.at))
-    end = timebase.local_date(moment)
-    start = end - timedelta(days=PERIOD_DAYS - 1)
+    period = windows.days_ending(timebase.local_date(moment))
+    start, end = period.start, period.end
     site = filters.site or None
     charts = []
     for group_by, title in (

@@ -20,8 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.core.db import get_sessionmaker
+from app.metrics import timebase
 from app.metrics.errors import InvalidParameter, NotFound
-from dashboards import components, formats
+from dashboards import components
 
 log = logging.getLogger("homeward.dashboards")
 P = ParamSpec("P")
@@ -64,7 +65,7 @@ def safe_layout(func: Callable[P, Any]) -> Callable[P, Any]:
 
 
 def parse_at(value: str | None) -> datetime | None:
-    """The ``at`` query parameter (ISO 8601; naive is Europe/London), or None for now.
+    """The ``at`` query parameter (ISO 8601; naive is local time), or None for now.
 
     Every page that shows a moment accepts ``?at=`` so a past meeting's picture can be seen
     again (and the committed sample, which ends in the past, can be viewed at its end).
@@ -75,7 +76,7 @@ def parse_at(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=formats.LONDON)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timebase.zone())
 
 
 def query_int(value: str | None, default: int, *, low: int, high: int) -> int:

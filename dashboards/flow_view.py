@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import dash_ag_grid as dag
 from dash import html
 from sqlalchemy.orm import Session
 
-from app.metrics import flow, timebase
+from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
+from app.metrics.escalation import driver_sentence
 from app.metrics.schemas import (
     AreaFlow,
     DelayedDays,
@@ -28,7 +29,6 @@ from app.metrics.schemas import (
 )
 from dashboards import components, definitions, figures, formats
 
-PERIOD_DAYS = 7
 ONE_DECIMAL = {"function": "params.value == null ? '–' : d3.format(',.1f')(params.value)"}
 WHOLE = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
 TREND_DAYS = 28
@@ -59,11 +59,10 @@ def collect(session: Session, *, at: datetime | None, site: str | None) -> AreaD
 def _collect(session: Session, *, at: datetime | None, site: str | None) -> AreaData:
     moment = timebase.resolve_at(at)
     today = timebase.local_date(moment)
-    start = today - timedelta(days=PERIOD_DAYS - 1)
+    start = windows.days_ending(today).start
     summary = flow.summary(session, at=moment, site=site)
-    nctr_days = flow.nctr_daily(
-        session, start=today - timedelta(days=TREND_DAYS - 1), end=today, site=site
-    )
+    trend = windows.days_ending(today, TREND_DAYS)
+    nctr_days = flow.nctr_daily(session, start=trend.start, end=trend.end, site=site)
     delayed = flow.delayed_days(session, start=start, end=today, site=site, group_by="reason")
     red2green = flow.red2green(
         session, start=start, end=today, site=site, group_by="site" if site is None else "ward"
@@ -104,31 +103,13 @@ def period_words(start: date, end: date) -> str:
     return f"{formats.short_day(start)} to {formats.short_day(end)}"
 
 
-def nctr_share(area: AreaFlow) -> float | None:
-    """NCtR as % of occupied G&A beds, as the escalation parameter reports it."""
-    for parameter in area.escalation.parameters:
-        if parameter.name == "nctr_pct_of_occupied":
-            return parameter.value
-    return None
-
-
 def escalation_line(area: AreaFlow) -> html.Div:
     """The level badge, what set it, and the note that these are local settings."""
     escalation = area.escalation
-    top = [p for p in escalation.parameters if p.score == escalation.level and escalation.level > 1]
-    drivers = (
-        "; ".join(
-            f"{p.label}: {formats.number(p.value, 1 if p.value and p.value % 1 else 0)} "
-            f"(level {p.score})"
-            for p in top
-        )
-        if top
-        else "every parameter is at level 1 (normal)"
-    )
     return html.Div(
         [
             components.escalation_badge(escalation.level),
-            html.Span([" Driven by: ", drivers, ". "], className="ms-2"),
+            html.Span([" Driven by: ", driver_sentence(escalation), ". "], className="ms-2"),
             components.info_link("escalation_level", "escalation level"),
             html.P(escalation.note, className="hw-note mb-0"),
         ],
@@ -143,7 +124,6 @@ def area_tiles(data: AreaData) -> html.Div:
     period = period_words(data.start, data.today)
     occupancy = area.occupancy
     today = data.nctr_days[-1] if data.nctr_days else None
-    share = nctr_share(area)
     waiting = area.waiting_by_pathway
     tiles = [
         components.tile(
@@ -151,7 +131,7 @@ def area_tiles(data: AreaData) -> html.Div:
             formats.percent(occupancy.pct),
             slug="ga_occupancy",
             detail=f"{formats.number(occupancy.occupied)} of "
-            f"{formats.number(occupancy.core_open + occupancy.escalation_open)} open beds; "
+            f"{formats.number(occupancy.open_beds)} open beds; "
             f"{formats.number(occupancy.escalation_open)} escalation beds open",
             good=definitions.good_words("ga_occupancy"),
             as_of=as_of.get("beds"),
@@ -162,7 +142,7 @@ def area_tiles(data: AreaData) -> html.Div:
             formats.number(area.nctr_in_hospital),
             unit="patients",
             slug="nctr_remaining",
-            detail=f"{formats.percent(share)} of occupied G&A beds",
+            detail=f"{formats.percent(area.nctr_pct_of_occupied)} of occupied G&A beds",
             good=definitions.good_words("nctr_remaining"),
             as_of=as_of.get("patients"),
             value_id="tile-nctr",
@@ -232,6 +212,69 @@ def _supply_words(area: AreaFlow) -> str:
         f"Capacity: {formats.number(waiting.p1.supply)} home-care packages, "
         f"{formats.number(waiting.p2.supply)} community beds, "
         f"{formats.number(waiting.p3.supply)} care-home vacancies"
+    )
+
+
+def area_page(
+    data: AreaData,
+    *,
+    at: str | None,
+    crumbs: list[tuple[str, str | None]],
+    heading: str,
+    intro: str,
+    level: str,
+    nctr_title: str,
+    after: Sequence[Any] = (),
+) -> html.Div:
+    """The overview's or a site's page: the level, the tiles, the breakdown of its sites
+    (``level="site"``) or wards (``"ward"``) and the NCtR and reason charts, then ``after``."""
+    period = period_words(data.start, data.today)
+    at_query = f"?at={at}" if at else ""
+    return html.Div(
+        [
+            components.breadcrumbs(crumbs),
+            components.page_header(
+                heading,
+                intro,
+                as_of=data.summary.as_of.get("patients"),
+                extra=viewing_note(data, at),
+            ),
+            escalation_line(data.area),
+            area_tiles(data),
+            html.Section(
+                [
+                    html.H2("Sites" if level == "site" else "Wards"),
+                    components.note(
+                        "Select a column heading to sort. Occupancy and NCtR are now; "
+                        f"delayed bed days and red-day % are for {period}."
+                    ),
+                    breakdown_grid(
+                        data.breakdown.rows,
+                        level=level,
+                        grid_id=f"{level}s-grid",
+                        period=period,
+                        at_query=at_query,
+                    ),
+                ],
+                className="hw-panel",
+            ),
+            html.Div(
+                [
+                    html.Section(
+                        components.graph(nctr_chart(data.nctr_days, nctr_title)),
+                        className="hw-panel",
+                    ),
+                    html.Section(
+                        components.graph(
+                            reason_chart(data.delayed, f"Delayed bed days by reason, {period}")
+                        ),
+                        className="hw-panel",
+                    ),
+                ],
+                className="hw-two-columns",
+            ),
+            *after,
+        ]
     )
 
 

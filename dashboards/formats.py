@@ -1,12 +1,13 @@
-"""How numbers, dates and times are written on screen (British English, Europe/London)."""
+"""How numbers, dates and times are written on screen (British English; times in the
+configured zone, ``HOMEWARD_TIMEZONE``, Europe/London unless set otherwise)."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from app.metrics.timebase import zone
+
 MISSING = "–"  # en dash: no value
 
 
@@ -46,10 +47,11 @@ def signed(value: float | None, decimals: int = 0) -> str:
 
 
 def local(moment: datetime) -> datetime:
-    """A timestamp in Europe/London (naive ones are taken as UTC, as the store keeps them)."""
+    """A timestamp in the configured zone (naive ones are taken as UTC, as the store keeps
+    them)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LONDON)
+    return moment.astimezone(zone())
 
 
 def time_of_day(moment: datetime | None) -> str:
@@ -80,6 +82,11 @@ def day(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = local(value).date()
     return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def weekday(value: date | None) -> str:
+    """``Tue``."""
+    return MISSING if value is None else f"{value:%a}"
 
 
 def short_day(value: date | None) -> str:

@@ -8,14 +8,23 @@ refresh callback can replace each value in place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.metrics import capacity, flow, freshness, timebase
+from app.metrics import capacity, comparisons, flow, freshness, timebase, windows
 from app.metrics.cache import cached
-from app.metrics.schemas import AreaFlow, CapacityGaps, Escalation, FlowSummary, NctrDay
+from app.metrics.escalation import driver_sentence
+from app.metrics.schemas import (
+    AreaFlow,
+    CapacityGaps,
+    Escalation,
+    FlowSummary,
+    NctrChange,
+    NctrChanges,
+    NctrDay,
+)
 from dashboards import formats
 
 SYSTEM = "system"
@@ -58,9 +67,8 @@ class WallData:
     week_start: date
     gaps: CapacityGaps
     freshness: list[freshness.FeedStatus]
-    # NCtR in hospital at the same time of day 1 and 7 days earlier, per area key: the wall
-    # compares like with like (a mid-day count with a mid-day count, not with a midnight one)
-    nctr_earlier: dict[int, dict[str, int]] = field(default_factory=dict)
+    # NCtR in hospital now against the same instant a day and a week earlier
+    nctr_changes: NctrChanges | None = None
     areas: list[AreaKey] = field(default_factory=list)
     capacity: list[CapacityRow] = field(default_factory=list)
 
@@ -80,14 +88,14 @@ def collect(session: Session, *, at: datetime | None) -> WallData:
 def _collect(session: Session, *, at: datetime | None) -> WallData:
     moment = timebase.resolve_at(at)
     today = timebase.local_date(moment)
-    week_start = today - timedelta(days=today.weekday())
+    week = windows.week_to_date(today)
     summary = flow.summary(session, at=moment)
     sites = _acute_sites(summary)
     nctr_days: dict[str, dict[date, NctrDay]] = {}
     for key, site_code in [(SYSTEM, None), *((s.site_code, s.site_code) for s in sites)]:
-        days = flow.nctr_daily(session, start=today - timedelta(days=7), end=today, site=site_code)
+        days = flow.nctr_daily(session, start=today, end=today, site=site_code)
         nctr_days[str(key)] = {day.date: day for day in days}
-    delayed = flow.delayed_days(session, start=week_start, end=today, group_by="site")
+    delayed = flow.delayed_days(session, start=week.start, end=week.end, group_by="site")
     delayed_week = {str(group.key): group.delayed_days for group in delayed.groups}
     delayed_week[SYSTEM] = delayed.total
     gaps = capacity.gaps(session, at=moment)
@@ -97,18 +105,13 @@ def _collect(session: Session, *, at: datetime | None) -> WallData:
         summary=summary,
         nctr_days=nctr_days,
         delayed_days_week=delayed_week,
-        week_start=week_start,
+        week_start=week.start,
         gaps=gaps,
         # Freshness is a live property: whether the feeds are arriving now, even when the
         # wall shows a past moment (the runs of a replayed history happened "now").
         freshness=freshness.feed_status(session),
+        nctr_changes=comparisons.nctr_changes(session, summary),
     )
-    for lag in (1, 7):
-        earlier = flow.summary(session, at=moment - timedelta(days=lag))
-        data.nctr_earlier[lag] = {
-            SYSTEM: earlier.total.nctr_in_hospital,
-            **{str(s.site_code): s.nctr_in_hospital for s in earlier.sites if s.site_code},
-        }
     data.areas = [AreaKey(SYSTEM, "Whole system")] + [
         AreaKey(str(site.site_code), site.name) for site in sites
     ]
@@ -155,21 +158,22 @@ def _gap_words(gap: int | None) -> str:
 
 def _drivers(escalation: Escalation) -> str:
     """Which parameters set the level, with their values, in words."""
-    if escalation.level <= 1:
-        return "every parameter is at level 1 (normal)."
-    top = [p for p in escalation.parameters if p.score == escalation.level]
-    parts = [
-        f"{p.label} {formats.number(p.value, 1 if p.value and p.value % 1 else 0)} "
-        f"(level {p.score})"
-        for p in top
-    ]
-    return "; ".join(parts) + "."
+    return driver_sentence(escalation, label_end="") + "."
 
 
-def _change(current: int | None, earlier: int | None) -> str:
-    if current is None or earlier is None:
-        return formats.MISSING
-    return formats.signed(current - earlier)
+def _nctr_change_words(data: WallData, key: str) -> str:
+    changes = data.nctr_changes
+    change: NctrChange | None = None
+    if changes is not None:
+        change = changes.of(None if key == SYSTEM else key)
+    since_yesterday = change.change_since_yesterday if change else None
+    since_last_week = change.change_since_last_week if change else None
+    week_ago = changes.week_before_date if changes else None
+    return (
+        f"{formats.signed(since_yesterday)} vs this time yesterday, "
+        f"{formats.signed(since_last_week)} vs "
+        f"{formats.weekday(week_ago)} {formats.short_day(week_ago)}"
+    )
 
 
 def _area_values(
@@ -182,13 +186,7 @@ def _area_values(
     )
     days = data.nctr_days.get(key, {})
     values[f"{key}.nctr"] = formats.number(area.nctr_in_hospital)
-    week_ago = data.today - timedelta(days=7)
-    values[f"{key}.nctr.detail"] = (
-        f"{_change(area.nctr_in_hospital, data.nctr_earlier.get(1, {}).get(key))} vs "
-        f"this time yesterday, "
-        f"{_change(area.nctr_in_hospital, data.nctr_earlier.get(7, {}).get(key))} vs "
-        f"{week_ago:%a} {formats.short_day(week_ago)}"
-    )
+    values[f"{key}.nctr.detail"] = _nctr_change_words(data, key)
     today = days.get(data.today)
     values[f"{key}.discharged"] = formats.number(today.discharged if today else None)
     values[f"{key}.discharged.detail"] = (

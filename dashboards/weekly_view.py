@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from app.metrics import flow, freshness, timebase, trends
+from app.metrics import flow, timebase, trends, windows
 from app.metrics.cache import cached
 from app.metrics.schemas import WeeklyTrend
 from dashboards import figures, formats, report
@@ -43,7 +43,7 @@ class WeeklyReport:
 
     @property
     def week_start(self) -> date:
-        return self.week_end - timedelta(days=6)
+        return windows.week_ending(self.week_end).start
 
     @property
     def title(self) -> str:
@@ -59,14 +59,6 @@ class WeeklyReport:
             f"Week {self.period}; charts show the {self.weeks} weeks to "
             f"{formats.day(self.week_end)} (weeks end on Sunday)."
         )
-
-
-def latest_week(session: Any) -> date:
-    """The last complete week of the data: the Sunday on or before the day before the newest
-    data of any feed (the rule ``trends.weekly`` applies to today, applied to the data's end)."""
-    newest = max((t for t in freshness.as_of(session).values() if t), default=None)
-    day = timebase.local_date(newest) if newest else timebase.yesterday() + timedelta(days=1)
-    return timebase.sunday_on_or_before(day - timedelta(days=1))
 
 
 def gather(
@@ -91,14 +83,15 @@ def gather(
         if with_trends
         else []
     )
+    week = windows.week_ending(week_end)
     tables = []
     for group_by, title, heading in BREAKDOWNS:
         delayed = cached(
             session,
             flow.delayed_days,
             now_bound=False,
-            start=week_end - timedelta(days=6),
-            end=week_end,
+            start=week.start,
+            end=week.end,
             site=site,
             group_by=group_by,
         )

@@ -42,8 +42,10 @@ def test_empty_store_summary_is_zeros(client: TestClient) -> None:
         "core_open": 0,
         "escalation_open": 0,
         "pct": None,  # no beds open: no percentage
+        "open_beds": 0,
     }
     assert (total["in_hospital"], total["nctr_in_hospital"]) == (0, 0)
+    assert total["nctr_pct_of_occupied"] is None  # no bed occupied: no percentage
     assert total["long_stays"] == {"los_7": 0, "los_14": 0, "los_21": 0}
     assert set(total["delay_bands"].values()) == {0}
     assert total["waiting_by_pathway"]["p3"] == {

@@ -460,12 +460,15 @@ def test_summary_at_saturday_noon(client: TestClient) -> None:
     #   25+0, 24; CW is a community ward (not G&A).
     assert site_a["occupancy"] == {
         "occupied": 30, "core_open": 30, "escalation_open": 2, "pct": 93.75,  # 30 / 32
+        "open_beds": 32,  # 30 core + 2 escalation
     }  # fmt: skip
     assert site_b["occupancy"] == {
         "occupied": 24, "core_open": 25, "escalation_open": 0, "pct": 96.0,
+        "open_beds": 25,
     }  # fmt: skip
     assert total["occupancy"] == {
         "occupied": 54, "core_open": 55, "escalation_open": 2, "pct": approx(54 / 57 * 100),
+        "open_beds": 57,  # 55 core + 2 escalation
     }  # fmt: skip
     # In hospital at 12:00 (state of the 09:00 census): S1, S4, S8 at A (S2 left at 11:00),
     # S5 at B. NCtR: S1 (DRD 20 Oct: 11 days → 7-13), S4 (DRD 30 Oct: 1 day → 1),
@@ -473,6 +476,10 @@ def test_summary_at_saturday_noon(client: TestClient) -> None:
     assert (site_a["in_hospital"], site_a["nctr_in_hospital"]) == (3, 2)
     assert (site_b["in_hospital"], site_b["nctr_in_hospital"]) == (1, 1)
     assert (total["in_hospital"], total["nctr_in_hospital"]) == (4, 3)
+    # NCtR as % of occupied G&A beds: A 2 / 30, B 1 / 24, system 3 / 54
+    assert site_a["nctr_pct_of_occupied"] == approx(2 / 30 * 100)
+    assert site_b["nctr_pct_of_occupied"] == approx(1 / 24 * 100)
+    assert total["nctr_pct_of_occupied"] == approx(3 / 54 * 100)
     assert site_a["long_stays"] == {"los_7": 2, "los_14": 1, "los_21": 1}
     assert site_b["long_stays"] == {"los_7": 1, "los_14": 0, "los_21": 0}
     assert total["long_stays"] == {"los_7": 3, "los_14": 1, "los_21": 1}

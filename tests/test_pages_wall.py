@@ -12,6 +12,8 @@ from app.metrics.schemas import (
     EscalationParameter,
     FlowSummary,
     LongStays,
+    NctrChange,
+    NctrChanges,
     NctrDay,
     Occupancy,
     P1Wait,
@@ -117,8 +119,13 @@ def _data() -> wall_data.WallData:
         gaps=gaps,
         freshness=[],
     )
-    # NCtR in hospital at this time of day: 43 yesterday, 31 a week ago
-    data.nctr_earlier = {1: {"system": 43, "RXA01": 43}, 7: {"system": 31, "RXA01": 31}}
+    # NCtR in hospital at this time of day: 40 now, 43 yesterday, 31 a week ago
+    data.nctr_changes = NctrChanges(
+        at=AT,
+        week_before_date=date(2026, 11, 11),
+        total=NctrChange(site_code=None, nctr_in_hospital=40, day_before=43, week_before=31),
+        sites=[NctrChange(site_code="RXA01", nctr_in_hospital=40, day_before=43, week_before=31)],
+    )
     data.capacity = wall_data._capacity_rows(gaps)
     return data
 

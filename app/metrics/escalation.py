@@ -133,3 +133,29 @@ def escalate(
         combination=config.combination,
         note=config.note,
     )
+
+
+def drivers(escalation: Escalation) -> list[EscalationParameter]:
+    """The parameters that set the level: those scoring it (none at level 1). When the level
+    is the mean of the scores and none scores it exactly, those above level 1."""
+    if escalation.level <= 1:
+        return []
+    at_level = [p for p in escalation.parameters if p.score == escalation.level]
+    return at_level or [p for p in escalation.parameters if (p.score or 1) > 1]
+
+
+def _value_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{1 if value % 1 else 0}f}"
+
+
+def driver_sentence(escalation: Escalation, *, label_end: str = ":") -> str:
+    """What set the level, in words, without a closing full stop: ``G&A bed occupancy (%):
+    96.4 (level 3)``, each driver joined by ``; `` (``label_end`` follows each label)."""
+    chosen = drivers(escalation)
+    if not chosen:
+        return "every parameter is at level 1 (normal)"
+    return "; ".join(
+        f"{p.label}{label_end} {_value_text(p.value)} (level {p.score})" for p in chosen
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 Direction = Literal["increase", "decrease", "neutral"]
 
@@ -39,6 +39,12 @@ class Occupancy(BaseModel):
     core_open: int = 0
     escalation_open: int = 0
     pct: float | None = Field(None, description="occupied ÷ (core + escalation open) × 100")
+
+    @computed_field(description="core + escalation beds open")  # type: ignore[prop-decorator]
+    @property
+    def open_beds(self) -> int:
+        """The beds open: core and escalation."""
+        return self.core_open + self.escalation_open
 
 
 class LongStays(BaseModel):
@@ -103,6 +109,15 @@ class AreaFlow(BaseModel):
     waiting_by_pathway: WaitingByPathway
     escalation: Escalation
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="NCtR in hospital ÷ occupied G&A beds × 100; None with no bed occupied"
+    )
+    @property
+    def nctr_pct_of_occupied(self) -> float | None:
+        """NCtR patients in hospital as a percentage of the occupied G&A beds."""
+        occupied = self.occupancy.occupied
+        return self.nctr_in_hospital / occupied * 100 if occupied else None
+
 
 class FlowSummary(BaseModel):
     at: datetime
@@ -110,6 +125,43 @@ class FlowSummary(BaseModel):
     total: AreaFlow = Field(description="the whole system, or the one site asked for")
     sites: list[AreaFlow]
     as_of: dict[str, datetime | None] = Field(description="newest data of each feed used")
+
+
+class NctrChange(BaseModel):
+    """NCtR in hospital in one area now, against one day and one week earlier."""
+
+    site_code: str | None = Field(description="None: the whole system")
+    nctr_in_hospital: int
+    day_before: int | None = Field(description="24 hours earlier; None: the area was not there")
+    week_before: int | None = Field(description="7 × 24 hours earlier; None: not there")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def change_since_yesterday(self) -> int | None:
+        """Now − 24 hours earlier."""
+        return None if self.day_before is None else self.nctr_in_hospital - self.day_before
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def change_since_last_week(self) -> int | None:
+        """Now − a week earlier."""
+        return None if self.week_before is None else self.nctr_in_hospital - self.week_before
+
+
+class NctrChanges(BaseModel):
+    """NCtR in hospital at a moment against the same instant a day and a week earlier: a
+    mid-day count compared with a mid-day count, not with a midnight one."""
+
+    at: datetime
+    week_before_date: date = Field(description="the local day seven days before the day of at")
+    total: NctrChange
+    sites: list[NctrChange]
+
+    def of(self, site_code: str | None) -> NctrChange | None:
+        """The change of one site (None: the total), or None if it has no count now."""
+        if site_code is None:
+            return self.total
+        return next((s for s in self.sites if s.site_code == site_code), None)
 
 
 # --- flow: over a period --------------------------------------------------------------------

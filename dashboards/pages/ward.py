@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import dash
 from dash import html
 
-from app.metrics import flow, patients, timebase
+from app.metrics import flow, patients, timebase, windows
 from app.metrics.errors import NotFound
 from dashboards import components, flow_view, formats, patient_grid
 from dashboards.data import parse_at, read_session, safe_layout
@@ -32,7 +31,7 @@ def layout(
 ) -> html.Div:
     moment = timebase.resolve_at(parse_at(at))
     today = timebase.local_date(moment)
-    start = today - timedelta(days=flow_view.PERIOD_DAYS - 1)
+    start = windows.days_ending(today).start
     with read_session() as session:
         breakdown = flow.by_ward(session, site=site_code or "", start=start, end=today, at=moment)
         summary = flow.summary(session, at=moment, site=site_code)
@@ -58,7 +57,7 @@ def layout(
                 formats.percent(row.occupancy.pct),
                 slug="ga_occupancy",
                 detail=f"{formats.number(row.occupancy.occupied)} of "
-                f"{formats.number(row.occupancy.core_open + row.occupancy.escalation_open)} "
+                f"{formats.number(row.occupancy.open_beds)} "
                 f"open beds; {formats.number(row.occupancy.escalation_open)} escalation beds open",
                 as_of=as_of.get("beds"),
                 value_id="tile-occupancy",

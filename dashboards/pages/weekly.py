@@ -3,7 +3,7 @@ changed, delayed days by reason, agency and council; downloadable as one HTML fi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
-from app.metrics import flow
+from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.schemas import WeeklyTrend
 from dashboards import components, formats, icons, report
@@ -111,7 +111,7 @@ def layout(
     week: str | None = None, site: str | None = None, weeks: str | None = None, **_q: str
 ) -> html.Div:
     with read_session() as session:
-        latest = view.latest_week(session)
+        latest = windows.latest_complete_week_end(session)
         week_end = view.read_week(week, latest)
         sites = cached(session, flow.summary, now_bound=True, at=None, site=None).sites
         codes = {s.site_code for s in sites}
@@ -119,11 +119,8 @@ def layout(
         span = view.read_span(weeks)
         data = view.gather(session, week_end=week_end, site=chosen_site, weeks=span)
     week_options = [
-        {
-            "label": f"Week ending {formats.day(latest - timedelta(weeks=i))}",
-            "value": (latest - timedelta(weeks=i)).isoformat(),
-        }
-        for i in range(view.WEEK_CHOICES)
+        {"label": f"Week ending {formats.day(sunday)}", "value": sunday.isoformat()}
+        for sunday in reversed(timebase.week_ends(view.WEEK_CHOICES, latest))
     ]
     site_options = [{"label": "Whole system", "value": view.SYSTEM}] + [
         {"label": s.name, "value": s.site_code or ""} for s in sites
@@ -216,7 +213,7 @@ def layout(
 
 def _choices(week: str | None, site: str | None, span: str | None) -> tuple[date, str | None, int]:
     with read_session() as session:
-        latest = view.latest_week(session)
+        latest = windows.latest_complete_week_end(session)
     site_code = site if site and site != view.SYSTEM else None
     return view.read_week(week, latest), site_code, view.read_span(span)
 
