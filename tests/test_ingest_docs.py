@@ -61,6 +61,7 @@ def test_a_column_is_documented_from_its_model_field() -> None:
         code: Annotated[OptionalReasonCode, about("the code", "P1_HOMECARE")] = None
         pathway: Annotated[OptionalPathway, about("the pathway", "1")] = None
         undocumented: Timestamp
+        unlabelled: Annotated[str, about("a note", "text")]
 
     fields = Sample.model_fields
     # a named kind: "timestamp", with "or empty" when the field has a default
@@ -76,3 +77,5 @@ def test_a_column_is_documented_from_its_model_field() -> None:
     )
     with pytest.raises(TypeError, match="undocumented: no description or example"):
         column_spec("undocumented", fields["undocumented"])
+    with pytest.raises(TypeError, match="unlabelled: no kind of value"):
+        column_spec("unlabelled", fields["unlabelled"])

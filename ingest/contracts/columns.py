@@ -28,14 +28,14 @@ class ColumnSpec:
 
 def _type_label(info: FieldInfo, required: bool) -> str:
     """The "Type / allowed values" of docs/feeds.md: a kind, or the values allowed."""
-    extra = info.json_schema_extra
-    if not isinstance(extra, dict):
-        raise TypeError("no kind of value or allowed values on the field")
-    if "allowed" in extra:
-        values = [str(v) for v in extra["allowed"]]  # type: ignore[union-attr]
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    allowed, kind = extra.get("allowed"), extra.get("kind")
+    if isinstance(allowed, list):
+        values = [str(v) for v in allowed]
         return " / ".join(values if required else [*values, "empty"])
-    label = str(extra["kind"])
-    return label if required else f"{label} or empty"
+    if isinstance(kind, str):
+        return kind if required else f"{kind} or empty"
+    raise TypeError("no kind of value or allowed values on the field")
 
 
 def column_spec(name: str, info: FieldInfo) -> ColumnSpec:
@@ -45,7 +45,7 @@ def column_spec(name: str, info: FieldInfo) -> ColumnSpec:
     required = info.is_required()
     try:
         label = _type_label(info, required)
-    except (TypeError, KeyError) as exc:
+    except TypeError as exc:
         raise TypeError(f"{name}: {exc}") from exc
     return ColumnSpec(name, label, required, info.description, str(info.examples[0]))
 
