@@ -4,7 +4,8 @@
 checks and writes the whole batch in ONE transaction: snapshot rows, registrations,
 quarantined rows, notices, patient changes and the run's final counts commit together, or
 not at all. A process killed mid-batch leaves no row of the batch and a run still
-``running`` (see :func:`mark_abandoned_runs`); sending the file again loads it whole.
+``running`` (see :func:`mark_abandoned_runs`); sending the file again loads it whole. The
+run's own row is written by :mod:`ingest.run_records`.
 
 Outcomes:
 
@@ -28,11 +29,11 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -52,8 +53,20 @@ from ingest.mapping import HeaderBinding, bind_header, load_layouts, required_va
 from ingest.notices import NoticeSink
 from ingest.readers import CsvTable, FileProblem, HashingStream, JsonTable, open_table, sniff_format
 from ingest.reasons import reason_message
+from ingest.run_records import (
+    DatabaseUnavailable,
+    earlier_success,
+    finish_duplicate,
+    finish_failed,
+    finish_file_problem,
+    finish_succeeded,
+    mark_abandoned_runs,
+    start_run,
+)
 from ingest.upsert import table_of
-from models import FEEDS, IngestNotice, IngestRun, QuarantinedRow
+from models import FEEDS, IngestNotice, QuarantinedRow
+
+__all__ = ["DatabaseUnavailable", "RunSummary", "load_batch", "mark_abandoned_runs"]
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +75,6 @@ SQLITE_CACHE_KIB = 64 * 1024
 SUMMARY_NOTICES = 50  # the summary lists this many notices; the run keeps them all
 _MASK64 = (1 << 64) - 1
 _NHS_LIKE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
-
-
-class DatabaseUnavailable(Exception):
-    """The store cannot be reached: nothing was loaded; keep the batch and try again later."""
 
 
 @dataclass
@@ -112,7 +121,7 @@ def load_batch(
     engine = engine or get_engine()
     if file_name is None and isinstance(source, Path):
         file_name = source.name
-    run_id = _start_run(engine, feed, source_kind, source_name, file_name)
+    run_id = start_run(engine, feed, source_kind, source_name, file_name)
     try:
         with _binary(source) as raw:
             stream = HashingStream(raw)
@@ -120,7 +129,7 @@ def load_batch(
                 chosen = fmt or sniff_format(file_name, stream.peek(512))
                 return _Load(engine, run_id, feed, stream, chosen, layout, progress).run()
             except (OperationalError, InterfaceError) as exc:
-                _finish_failed(engine, run_id, f"database error: {exc.orig or exc}")
+                finish_failed(engine, run_id, f"database error: {exc.orig or exc}")
                 raise DatabaseUnavailable(
                     f"the database is unavailable: {exc.orig or exc}"
                 ) from exc
@@ -128,7 +137,7 @@ def load_batch(
                 raise
             except Exception as exc:
                 log.exception("ingest run %s of %s failed", run_id, feed)
-                _finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
+                finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
                 raise
     finally:
         announce_data_changed()  # this process's metrics cache sees the run at once
@@ -143,61 +152,6 @@ def _binary(source: Source) -> Iterator[BinaryIO]:
         yield io.BytesIO(source)
     else:
         yield source
-
-
-def _start_run(
-    engine: Engine, feed: str, source_kind: str, source_name: str | None, file_name: str | None
-) -> int:
-    try:
-        with Session(engine) as session:
-            run = IngestRun(
-                feed=feed,
-                source=source_kind[:16],
-                source_name=source_name[:200] if source_name else None,
-                file_name=file_name[-400:] if file_name else None,
-                started_at=datetime.now(UTC),
-                status="running",
-            )
-            session.add(run)
-            session.commit()
-            return run.id
-    except (OperationalError, InterfaceError) as exc:
-        raise DatabaseUnavailable(f"the database is unavailable: {exc.orig or exc}") from exc
-
-
-def _finish_failed(engine: Engine, run_id: int, error: str) -> None:
-    """Mark a run failed in its own transaction (best effort: the database may be down)."""
-    try:
-        with Session(engine) as session:
-            session.execute(
-                update(IngestRun)
-                .where(IngestRun.id == run_id, IngestRun.status == "running")
-                .values(status="failed", error=error, finished_at=datetime.now(UTC))
-            )
-            session.commit()
-    except (OperationalError, InterfaceError):
-        log.warning("could not mark ingest run %s failed: the database is unavailable", run_id)
-
-
-def mark_abandoned_runs(
-    engine: Engine | None = None, older_than: timedelta = timedelta(hours=1)
-) -> int:
-    """Mark runs still ``running`` after ``older_than`` as failed (the process stopped)."""
-    engine = engine or get_engine()
-    cutoff = datetime.now(UTC) - older_than
-    with Session(engine) as session:
-        result = session.execute(
-            update(IngestRun)
-            .where(IngestRun.status == "running", IngestRun.started_at < cutoff)
-            .values(
-                status="failed",
-                error="abandoned: the loading process stopped mid-batch; nothing of it was "
-                "kept — send the batch again",
-                finished_at=datetime.now(UTC),
-            )
-        )
-        session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class _Load:
@@ -243,33 +197,19 @@ class _Load:
                     session.connection().exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
                 self._read_and_write(session)
                 self.stream.drain()
-                earlier = session.scalar(
-                    select(IngestRun.id)
-                    .where(
-                        IngestRun.feed == self.feed,
-                        IngestRun.content_hash == self.stream.sha256,
-                        IngestRun.status == "succeeded",
-                        IngestRun.id != self.run_id,
-                    )
-                    .order_by(IngestRun.id)
-                    .limit(1)
-                )
+                earlier = earlier_success(session, self.run_id, self.feed, self.stream.sha256)
                 if earlier is not None:
                     raise _Duplicate(earlier)
                 self._flush_notices(session)
-                session.execute(
-                    update(IngestRun)
-                    .where(IngestRun.id == self.run_id)
-                    .values(
-                        status="succeeded",
-                        finished_at=datetime.now(UTC),
-                        content_hash=self.stream.sha256,
-                        rows_in=self.rows_in,
-                        rows_loaded=self.rows_loaded,
-                        rows_quarantined=self.rows_quarantined,
-                        warnings=self.warnings,
-                        snapshot_at=self.snapshot_at,
-                    )
+                finish_succeeded(
+                    session,
+                    self.run_id,
+                    content_hash=self.stream.sha256,
+                    rows_in=self.rows_in,
+                    rows_loaded=self.rows_loaded,
+                    rows_quarantined=self.rows_quarantined,
+                    warnings=self.warnings,
+                    snapshot_at=self.snapshot_at,
                 )
             return self._summary("succeeded")
         except _Duplicate as dup:
@@ -512,17 +452,7 @@ class _Load:
         )
 
     def _record_duplicate(self, of_run_id: int) -> RunSummary:
-        with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(IngestRun)
-                .where(IngestRun.id == self.run_id)
-                .values(
-                    status="duplicate",
-                    duplicate_of_run_id=of_run_id,
-                    content_hash=self.stream.sha256,
-                    finished_at=datetime.now(UTC),
-                )
-            )
+        finish_duplicate(self.engine, self.run_id, of_run_id, self.stream.sha256)
         return RunSummary(
             run_id=self.run_id,
             feed=self.feed,
@@ -543,31 +473,9 @@ class _Load:
         self.warnings = 0
         self.notice_lines = []
         self.notice_total = 0
-        with Session(self.engine) as session, session.begin():
-            session.add(
-                QuarantinedRow(
-                    ingest_run_id=self.run_id,
-                    line_number=problem.line_number,
-                    column=problem.column,
-                    value=problem.value,
-                    reason=problem.message,
-                    raw=None,
-                )
-            )
-            session.execute(
-                update(IngestRun)
-                .where(IngestRun.id == self.run_id)
-                .values(
-                    status="failed",
-                    error=problem.message,
-                    content_hash=content_hash,
-                    finished_at=datetime.now(UTC),
-                    rows_in=self.rows_in,
-                    rows_loaded=0,
-                    rows_quarantined=self.rows_in,
-                    warnings=0,
-                )
-            )
+        finish_file_problem(
+            self.engine, self.run_id, problem, content_hash=content_hash, rows_in=self.rows_in
+        )
         return self._summary("failed", error=problem.message)
 
 

@@ -295,8 +295,9 @@ def reasons_markdown() -> str:
 
 
 def contracts_markdown() -> str:
-    """The column tables of the four contracts, for ``docs/feeds.md``."""
-    from ingest.contracts import FEED_SPECS  # the contracts import this module
+    """The column tables of the four contracts, for ``docs/feeds.md``: read off the row
+    models' fields (``ingest.contracts.columns``)."""
+    from ingest.contracts.columns import FEED_SPECS  # the contracts import this module
 
     parts = []
     for feed, specs in FEED_SPECS.items():

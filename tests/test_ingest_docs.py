@@ -5,9 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Annotated
+
+import pytest
 
 from app.domain.reason_catalogue import reason_catalogue
-from ingest.contracts import FEED_SPECS, ValidationContext, validate_row
+from ingest.contracts import FEED_SPECS, ColumnSpec, FeedRow, ValidationContext, validate_row
+from ingest.contracts.columns import column_spec
+from ingest.contracts.parsers import OptionalPathway, OptionalReasonCode, Timestamp
+from ingest.contracts.rows import about
 from ingest.reasons import REASONS
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "feeds.md").read_text(encoding="utf-8")
@@ -47,3 +53,29 @@ def test_the_generated_tables_in_the_doc_are_current() -> None:
     from ingest.reasons import render_doc
 
     assert render_doc(DOC) == DOC
+
+
+def test_a_column_is_documented_from_its_model_field() -> None:
+    class Sample(FeedRow):
+        seen_at: Annotated[Timestamp, about("when it was seen", "2025-01-15T08:00")]
+        code: Annotated[OptionalReasonCode, about("the code", "P1_HOMECARE")] = None
+        pathway: Annotated[OptionalPathway, about("the pathway", "1")] = None
+        undocumented: Timestamp
+        unlabelled: Annotated[str, about("a note", "text")]
+
+    fields = Sample.model_fields
+    # a named kind: "timestamp", with "or empty" when the field has a default
+    assert column_spec("seen_at", fields["seen_at"]) == ColumnSpec(
+        "seen_at", "timestamp", True, "when it was seen", "2025-01-15T08:00"
+    )
+    assert column_spec("code", fields["code"]) == ColumnSpec(
+        "code", "catalogue code or empty", False, "the code", "P1_HOMECARE"
+    )
+    # allowed values: the four pathways listed, then "empty"
+    assert column_spec("pathway", fields["pathway"]) == ColumnSpec(
+        "pathway", "0 / 1 / 2 / 3 / empty", False, "the pathway", "1"
+    )
+    with pytest.raises(TypeError, match="undocumented: no description or example"):
+        column_spec("undocumented", fields["undocumented"])
+    with pytest.raises(TypeError, match="unlabelled: no kind of value"):
+        column_spec("unlabelled", fields["unlabelled"])

@@ -12,13 +12,9 @@ import pytest
 
 from app.core.config import Settings
 from app.domain import nhs_number
-from ingest.contracts import (
-    _FAST_PATHS,
-    FEED_MODELS,
-    ValidationContext,
-    _problems,
-    validate_row,
-)
+from ingest.contracts import FEED_MODELS, ValidationContext, validate_row
+from ingest.contracts.fast_path import FAST_PATHS
+from ingest.contracts.problems import problems_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "small" / "patients"
@@ -76,7 +72,7 @@ def _by_model(feed: str, record: dict[str, Any], context: ValidationContext) -> 
     try:
         return FEED_MODELS[feed].model_validate(record, context=context)
     except ValidationError as exc:
-        return [p.message for p in _problems(feed, record, exc)]
+        return [p.message for p in problems_of(feed, record, exc)]
 
 
 @pytest.mark.parametrize("spoil", [False, True])
@@ -89,7 +85,7 @@ def test_fast_validation_equals_the_model(spoil: bool) -> None:
     taken = 0
     for record in records:
         expected = _by_model("patients", record, model_context)
-        fast = _FAST_PATHS["patients"](record, fast_context)
+        fast = FAST_PATHS["patients"](record, fast_context)
         outcome = validate_row("patients", record, fast_context)
         if isinstance(expected, list):
             assert fast is None
