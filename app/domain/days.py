@@ -14,7 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, case, column, literal, values
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Integer,
+    SQLColumnExpression,
+    case,
+    column,
+    literal,
+    values,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -62,8 +72,12 @@ def sunday_on_or_before(day: date) -> date:
 
 
 def local_instant_case(
-    day_column: Any, day_values: Iterable[date], *, at_time: time = time.min, shift_days: int = 0
-) -> Any:
+    day_column: SQLColumnExpression[date],
+    day_values: Iterable[date],
+    *,
+    at_time: time = time.min,
+    shift_days: int = 0,
+) -> ColumnElement[datetime]:
     """SQL: for each given day in ``day_column``, the UTC instant of ``at_time`` local time on
     (that day + ``shift_days``).
 
@@ -79,7 +93,7 @@ def local_instant_case(
 
 def local_instants(
     day_values: Iterable[date], *, at_time: time = time.min, name: str = "local_instants"
-) -> Any:
+) -> CTE:
     """SQL: a ``VALUES`` table (a CTE) of (``day``, ``instant``): the UTC instant of
     ``at_time`` local time on each day. Joined on ``day``, it does what
     :func:`local_instant_case` does for a long range of days at the cost of one look-up per row

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from operator import mul
-from typing import Any
 
 SYNTHETIC_LOW = 9_990_000_000
 SYNTHETIC_HIGH = 9_999_999_999
@@ -18,7 +17,7 @@ def check_digit(first_nine: str) -> int | None:
     """The modulus-11 check digit for nine digits, or None when the number cannot be valid."""
     if len(first_nine) != len(_WEIGHTS):
         raise ValueError(f"nine digits expected, not {len(first_nine)}")
-    total = sum(map(mul, map(int, first_nine), _WEIGHTS))
+    total: int = sum(map(mul, map(int, first_nine), _WEIGHTS))
     digit = 11 - (total % 11)
     if digit == 11:
         return 0
@@ -60,7 +59,7 @@ _BLOCK = hashlib.sha256().block_size
 
 
 @lru_cache(maxsize=8)
-def _keyed(key: str) -> tuple[Any, Any]:
+def _keyed(key: str) -> tuple[hashlib._Hash, hashlib._Hash]:
     """HMAC-SHA256 (RFC 2104) of ``key`` up to the message: its inner and outer hashes, fed
     with the padded key once, then copied for each number (as ``hmac`` does inside, without
     setting the key up again for every number)."""

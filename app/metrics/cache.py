@@ -38,7 +38,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -197,7 +197,7 @@ class MetricsCache:
             entry = self._lookup(key, self.clock())
             if entry is not None:
                 self._stats.hits += 1
-                return entry.value
+                return cast(T, entry.value)
             self._stats.misses += 1
             computing = self._computing.setdefault(key, _Computing())
             computing.waiting += 1
@@ -206,7 +206,7 @@ class MetricsCache:
                 with self._lock:
                     entry = self._lookup(key, self.clock())
                 if entry is not None:
-                    return entry.value
+                    return cast(T, entry.value)
                 value = compute()
                 with self._lock:
                     self._stats.computations += 1
@@ -307,7 +307,7 @@ def _frozen(value: Any) -> Hashable:
         if value.tzinfo is None or value.utcoffset() is None:
             return ("local", value)
         return ("instant", value.astimezone(UTC))
-    return value
+    return cast(Hashable, value)
 
 
 def _database_of(session: Session) -> str:

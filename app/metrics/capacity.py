@@ -4,22 +4,20 @@ patients waiting on each discharge pathway and the capacity to meet them (DESIGN
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import and_, case, func, literal, select, true, union_all
+from sqlalchemy import and_, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from app.domain.vocabularies import CARE_TYPES
 from app.metrics.freshness import as_of as feed_as_of
-from app.metrics.queries import (
-    COMMUNITY,
-    council_names,
-    fenced,
-    inpatients,
-    latest_bed_snapshots,
-)
+from app.metrics.in_hospital import in_hospital_at, total
+from app.metrics.occupancy import beds_free, occupancy_at
+from app.metrics.queries import COMMUNITY, council_names, fenced
 from app.metrics.schemas import (
     CapacityGaps,
     CareHomeCapacity,
@@ -46,6 +44,8 @@ CARE_TYPE_LABELS = {
     "nursing_dementia": "Nursing (dementia)",
 }
 NO_COUNCIL = "Council not recorded"
+#: the discharge pathways with capacity out of hospital to meet them
+PATHWAYS_WITH_SUPPLY = (1, 2, 3)
 
 
 # --- the latest snapshots -------------------------------------------------------------------
@@ -121,10 +121,68 @@ def _latest_domiciliary(
     return query
 
 
+# --- the rows and their groups -------------------------------------------------------------
+
+Row = TypeVar("Row", CareHomeRow, DomiciliaryRow)
+
+
+def _rows(
+    model: type[Row],
+    name_field: str,
+    rows: Iterable[tuple[str, CareHomeSnapshot | DomiciliarySnapshot]],
+) -> list[Row]:
+    """Each (name, snapshot) as a response row: the name, and the snapshot's value of each of
+    the row's other fields."""
+    fields = [f for f in model.model_fields if f != name_field]
+    return [model(**{name_field: name}, **{f: getattr(s, f) for f in fields}) for name, s in rows]
+
+
+def _by_council(rows: list[Row]) -> dict[str, list[Row]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row.local_authority_code].append(row)
+    return dict(sorted(groups.items()))
+
+
 # --- care homes -----------------------------------------------------------------------------
 
 
+def p3_supply(homes: Iterable[tuple[str, str, int, bool]]) -> dict[str, dict[str, int]]:
+    """P3 supply (§4.7) by council and care type, from (council, care type, vacancies
+    accepting admissions, accepting admissions) of each home's latest snapshot per care type:
+    the vacancies of homes accepting admissions — the one rule for "P3 beds available"."""
+    supply: dict[str, dict[str, int]] = {}
+    for council, care_type, vacant, accepting in homes:
+        if accepting:
+            by_type = supply.setdefault(council, {})
+            by_type[care_type] = by_type.get(care_type, 0) + int(vacant or 0)
+    return supply
+
+
+def p3_supply_at(
+    session: Session, instants: Sequence[datetime]
+) -> dict[datetime, dict[str, dict[str, int]]]:
+    """P3 supply by council and care type at each of ``instants``."""
+    found = {}
+    for at in instants:
+        homes = _latest_care_homes(at).subquery()
+        rows = session.execute(
+            select(
+                homes.c.local_authority_code,
+                homes.c.care_type,
+                homes.c.vacant_accepting_admissions,
+                homes.c.accepting_admissions,
+            )
+        )
+        found[at] = p3_supply(rows)
+    return found
+
+
 def _care_home_totals(rows: list[CareHomeRow]) -> CareHomeTotals:
+    available = p3_supply(
+        (r.local_authority_code, r.care_type, r.vacant_accepting_admissions, r.accepting_admissions)
+        for r in rows
+    )
     return CareHomeTotals(
         homes=len({r.cqc_location_id for r in rows}),
         homes_accepting_admissions=len({r.cqc_location_id for r in rows if r.accepting_admissions}),
@@ -132,7 +190,7 @@ def _care_home_totals(rows: list[CareHomeRow]) -> CareHomeTotals:
         occupied=sum(r.occupied for r in rows),
         vacant_reserved=sum(r.vacant_reserved for r in rows),
         vacant_accepting_admissions=sum(r.vacant_accepting_admissions for r in rows),
-        beds_available=sum(r.vacant_accepting_admissions for r in rows if r.accepting_admissions),
+        beds_available=sum(sum(by_type.values()) for by_type in available.values()),
     )
 
 
@@ -141,28 +199,13 @@ def care_homes(
 ) -> CareHomeCapacity:
     """Care-home capacity at ``at`` from each home's latest snapshot, by care type and council."""
     at = resolve_at(at)
-    rows = [
-        CareHomeRow(
-            cqc_location_id=snap.cqc_location_id,
-            home_name=home_name,
-            local_authority_code=snap.local_authority_code,
-            care_type=snap.care_type,
-            snapshot_at=snap.snapshot_at,
-            max_capacity=snap.max_capacity,
-            occupied=snap.occupied,
-            vacant_reserved=snap.vacant_reserved,
-            vacant_accepting_admissions=snap.vacant_accepting_admissions,
-            accepting_admissions=snap.accepting_admissions,
-        )
-        for home_name, snap in session.execute(_latest_care_homes(at, local_authority))
-    ]
+    query = _latest_care_homes(at, local_authority)
+    rows = _rows(CareHomeRow, "home_name", session.execute(query))
     rows.sort(key=lambda r: (r.local_authority_code, r.home_name, r.cqc_location_id, r.care_type))
     names = council_names(session)
     by_type: dict[str, list[CareHomeRow]] = defaultdict(list)
-    by_council: dict[str, list[CareHomeRow]] = defaultdict(list)
     for row in rows:
         by_type[row.care_type].append(row)
-        by_council[row.local_authority_code].append(row)
     return CareHomeCapacity(
         at=at,
         local_authority=local_authority,
@@ -181,7 +224,7 @@ def care_homes(
             CareHomeGroup(
                 key=code, label=names.get(code, code), **_care_home_totals(group).model_dump()
             )
-            for code, group in sorted(by_council.items())
+            for code, group in _by_council(rows).items()
         ],
         homes=rows,
     )
@@ -203,23 +246,10 @@ def domiciliary(
 ) -> DomiciliaryCapacity:
     """Home-care capacity at ``at`` from each provider's latest snapshot per zone, by council."""
     at = resolve_at(at)
-    rows = [
-        DomiciliaryRow(
-            provider_id=snap.provider_id,
-            provider_name=provider_name,
-            local_authority_code=snap.local_authority_code,
-            zone=snap.zone,
-            snapshot_at=snap.snapshot_at,
-            hours_available_per_week=snap.hours_available_per_week,
-            packages_startable_next_7_days=snap.packages_startable_next_7_days,
-        )
-        for provider_name, snap in session.execute(_latest_domiciliary(at, local_authority))
-    ]
+    query = _latest_domiciliary(at, local_authority)
+    rows = _rows(DomiciliaryRow, "provider_name", session.execute(query))
     rows.sort(key=lambda r: (r.local_authority_code, r.provider_name, r.provider_id, r.zone))
     names = council_names(session)
-    by_council: dict[str, list[DomiciliaryRow]] = defaultdict(list)
-    for row in rows:
-        by_council[row.local_authority_code].append(row)
     return DomiciliaryCapacity(
         at=at,
         local_authority=local_authority,
@@ -229,7 +259,7 @@ def domiciliary(
             DomiciliaryGroup(
                 key=code, label=names.get(code, code), **_domiciliary_totals(group).model_dump()
             )
-            for code, group in sorted(by_council.items())
+            for code, group in _by_council(rows).items()
         ],
         providers=rows,
     )
@@ -271,28 +301,10 @@ def supply(session: Session, at: datetime) -> Supply:
     ):
         result.p1_packages[code] = int(packages or 0)
         result.p1_hours[code] = float(hours or 0)
-    homes = _latest_care_homes(at).subquery()
-    for code, care_type, beds in session.execute(
-        select(
-            homes.c.local_authority_code,
-            homes.c.care_type,
-            func.sum(homes.c.vacant_accepting_admissions),
-        )
-        # P3 supply counts only homes accepting admissions (§4.7)
-        .where(homes.c.accepting_admissions.is_(True))
-        .group_by(homes.c.local_authority_code, homes.c.care_type)
-    ):
-        result.p3_by_care_type.setdefault(code, {})[care_type] = int(beds or 0)
-    beds = latest_bed_snapshots([at])
-    free = beds.c.core_beds_open + beds.c.escalation_beds_open - beds.c.beds_occupied
-    result.p2_beds = int(
-        session.scalar(
-            select(func.coalesce(func.sum(case((free > 0, free), else_=0)), 0)).where(
-                beds.c.bed_base == COMMUNITY
-            )
-        )
-        or 0
-    )
+    result.p3_by_care_type = p3_supply_at(session, [at])[at]
+    # community beds serve the whole system (§4.7): each community ward's free beds
+    wards = occupancy_at(session, [at], level="ward", bed_base=COMMUNITY).get(at, {})
+    result.p2_beds = sum(beds_free(ward) for ward in wards.values())
     return result
 
 
@@ -343,14 +355,12 @@ def system_waiting(demand: dict[int, int], available: Supply) -> WaitingByPathwa
 def gaps(session: Session, *, at: datetime | None = None) -> CapacityGaps:
     """NCtR patients waiting on pathways 1–3 against the capacity to meet them, by council."""
     at = resolve_at(at)
-    patients = inpatients(at)
-    demand: dict[str | None, dict[int, int]] = defaultdict(dict)
-    for code, pathway, count in session.execute(
-        select(patients.c.local_authority_code, patients.c.pathway, func.count())
-        .where(patients.c.nctr.is_(True), patients.c.pathway.in_((1, 2, 3)))
-        .group_by(patients.c.local_authority_code, patients.c.pathway)
-    ):
-        demand[code][int(pathway)] = int(count)
+    by_council = in_hospital_at(session, at, by="local_authority_code")
+    demand = {
+        code: waits
+        for code, census in by_council.items()
+        if (waits := {p: n for p, n in census.demand.items() if p in PATHWAYS_WITH_SUPPLY})
+    }
     available = supply(session, at)
     names = council_names(session)
     codes = set(demand) | set(available.p1_packages) | set(available.p3_by_care_type)
@@ -369,13 +379,9 @@ def gaps(session: Session, *, at: datetime | None = None) -> CapacityGaps:
         )
         for code in sorted(codes, key=lambda c: (c is None, c or ""))
     ]
-    total_demand: dict[int, int] = defaultdict(int)
-    for by_pathway in demand.values():
-        for pathway, count in by_pathway.items():
-            total_demand[pathway] += count
     return CapacityGaps(
         at=at,
         as_of=feed_as_of(session, at),
-        system=system_waiting(total_demand, available),
+        system=system_waiting(total(by_council.values()).demand, available),
         councils=councils,
     )

@@ -12,13 +12,11 @@ no attribute but the ward: a year of a system is one row per ward per day, not o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
-import pandas as pd
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.delay_bands import DELAY_BANDS
@@ -27,16 +25,28 @@ from app.metrics.errors import InvalidParameter
 from app.metrics.escalation import escalate
 from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.freshness import feed_status
+from app.metrics.in_hospital import InHospital, in_hospital_at, total
+from app.metrics.occupancy import BedsKey, combined, occupancy_at
 from app.metrics.queries import (
     AGENCY_LABELS,
     GENERAL_ACUTE,
     council_names,
     inpatients,
-    latest_bed_snapshots,
     reason_labels,
     require_site,
     site_list,
     ward_names,
+)
+from app.metrics.ratios import pct
+from app.metrics.rollups import (
+    DAYS,
+    DISCHARGES,
+    WARD_DAYS,
+    bed_days,
+    day_counts,
+    day_totals,
+    discharge_counts,
+    in_site,
 )
 from app.metrics.schemas import (
     AreaFlow,
@@ -48,7 +58,6 @@ from app.metrics.schemas import (
     FlowBreakdown,
     FlowBreakdownRow,
     FlowSummary,
-    LongStays,
     NctrDay,
     Occupancy,
     Red2Green,
@@ -61,15 +70,7 @@ from app.metrics.timebase import (
     days,
     resolve_at,
 )
-from models import (
-    DelayReason,
-    Site,
-    SpellDayCount,
-    SpellDayDelayCount,
-    SpellDayWardTotal,
-    SpellDischargeCount,
-    Ward,
-)
+from models import DelayReason, Site, SpellDayDelayCount, Ward
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -83,96 +84,19 @@ DELAYED_DAYS_GROUPS = (
 RED2GREEN_GROUPS = ("site", "ward", "reason")
 NOT_RECORDED = "Not recorded"
 STALE_STATES = ("stale", "failing")
-#: discharged within one day of the DRD in force: the delay bands "0" and "1"
-WITHIN_1_DAY_BANDS = ("0", "1")
 
 
 def pathway_label(pathway: int | str | None) -> str:
     return NOT_RECORDED if pathway is None else f"Pathway {pathway}"
 
 
-def pct(part: float, whole: float) -> float | None:
-    """``part ÷ whole × 100``, or None when ``whole`` is zero."""
-    return part / whole * 100 if whole else None
-
-
-def _occupancy(occupied: int, core: int, escalation_open: int) -> Occupancy:
-    return Occupancy(
-        occupied=occupied,
-        core_open=core,
-        escalation_open=escalation_open,
-        pct=pct(occupied, core + escalation_open),
-    )
-
-
-def in_site(column: Any, site: str | None) -> ColumnElement[bool]:
-    """SQL: ``column`` is the site, or no condition for the whole system."""
-    return column == site if site is not None else true()
-
-
-#: bed days, counted from the roll-up of ``spell_days`` (one row per day, site and attributes)
-DAYS = SpellDayCount
-
-
-def bed_days(condition: ColumnElement[bool] | None = None) -> Any:
-    """SQL: the number of bed days (meeting ``condition``) in the rows of a ``DAYS`` query."""
-    if condition is None:
-        return func.coalesce(func.sum(DAYS.n), 0)
-    return func.coalesce(func.sum(case((condition, DAYS.n), else_=0)), 0)
-
-
-#: the same bed days summed per day, site and ward, with the NCtR and Red2Green split
-WARD_DAYS = SpellDayWardTotal
-
-
-def _day_totals() -> list[Any]:
-    """SQL: NCtR, red, green and not-recorded bed days, from ``WARD_DAYS``."""
-    return [
-        func.coalesce(func.sum(column), 0)
-        for column in (
-            WARD_DAYS.nctr_days,
-            WARD_DAYS.red_days,
-            WARD_DAYS.green_days,
-            WARD_DAYS.not_recorded_days,
-        )
-    ]
-
-
 # --- the summary at a moment ----------------------------------------------------------------
-
-
-@dataclass
-class _Census:
-    """Patients in hospital at a moment, counted for one site or the system."""
-
-    in_hospital: int = 0
-    nctr: int = 0
-    los: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELAY_BANDS, 0))
-    demand: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-
-    def add(self, nctr: bool, los_from: int, band: str | None, pathway: int | None, n: int) -> None:
-        self.in_hospital += n
-        self.los[los_from] += n
-        if nctr:
-            self.nctr += n
-            if band is not None:
-                self.bands[band] += n
-            if pathway is not None:
-                self.demand[pathway] += n
-
-    def long_stays(self) -> LongStays:
-        return LongStays(
-            los_7=sum(n for los, n in self.los.items() if los >= 7),
-            los_14=sum(n for los, n in self.los.items() if los >= 14),
-            los_21=self.los.get(21, 0),
-        )
 
 
 def _area(
     *,
     site: Site | None,
-    census: _Census,
+    census: InHospital,
     occupancy: Occupancy,
     waiting: WaitingByPathway,
     escalation: Escalation,
@@ -192,12 +116,12 @@ def _area(
 
 
 def _escalation_values(
-    occupancy: Occupancy, census: _Census, waiting: WaitingByPathway | None, stale: int | None
+    occupancy: Occupancy, census: InHospital, waiting: WaitingByPathway | None, stale: int | None
 ) -> dict[str, float | None]:
     return {
         "occupancy_pct": occupancy.pct,
         "nctr_pct_of_occupied": pct(census.nctr, occupancy.occupied),
-        "super_stranded": census.long_stays().los_21,
+        "super_stranded": census.super_stranded,
         "p1_gap": waiting.p1.gap if waiting else None,
         "p3_gap": waiting.p3.gap if waiting else None,
         "stale_feeds": stale,
@@ -212,50 +136,15 @@ def summary(
     site_row = require_site(session, site)
     code = site_row.site_code if site_row else None
 
-    patients = inpatients(at, code)
-    by_site: dict[str, _Census] = defaultdict(_Census)
-    total = _Census()
-    for site_code, nctr, los_from, band, pathway, n in session.execute(
-        select(
-            patients.c.site_code,
-            patients.c.nctr,
-            patients.c.los_from,
-            patients.c.delay_band,
-            patients.c.pathway,
-            func.count(),
-        ).group_by(
-            patients.c.site_code,
-            patients.c.nctr,
-            patients.c.los_from,
-            patients.c.delay_band,
-            patients.c.pathway,
-        )
-    ):
-        for census in (by_site[site_code], total):
-            census.add(bool(nctr), int(los_from), band, pathway, int(n))
-
-    beds = latest_bed_snapshots([at], code)
+    by_site = in_hospital_at(session, at, code)
+    everyone = total(by_site.values())
     occupancy = {
-        site_code: _occupancy(int(occ), int(core), int(esc))
-        for site_code, occ, core, esc in session.execute(
-            select(
-                beds.c.site_code,
-                func.sum(beds.c.beds_occupied),
-                func.sum(beds.c.core_beds_open),
-                func.sum(beds.c.escalation_beds_open),
-            )
-            .where(beds.c.bed_base == GENERAL_ACUTE)
-            .group_by(beds.c.site_code)
-        )
+        key[0]: value for key, value in occupancy_at(session, [at], site=code).get(at, {}).items()
     }
-    total_occupancy = _occupancy(
-        sum(o.occupied for o in occupancy.values()),
-        sum(o.core_open for o in occupancy.values()),
-        sum(o.escalation_open for o in occupancy.values()),
-    )
+    total_occupancy = combined(occupancy.values())
 
     def site_area(site_: Site) -> AreaFlow:
-        census = by_site.get(site_.site_code, _Census())
+        census = by_site.get(site_.site_code, InHospital())
         site_occupancy = occupancy.get(site_.site_code, Occupancy())
         waiting = capacity.waiting(
             census.demand, p1_packages=None, p1_hours=None, p2_beds=None, p3_by_care_type=None
@@ -273,12 +162,12 @@ def summary(
     if site_row is not None:
         total_area = sites[0]
     else:
-        waiting = capacity.system_waiting(total.demand, capacity.supply(session, at))
+        waiting = capacity.system_waiting(everyone.demand, capacity.supply(session, at))
         stale = sum(s.state in STALE_STATES for s in feed_status(session, at))
-        values = _escalation_values(total_occupancy, total, waiting, stale)
+        values = _escalation_values(total_occupancy, everyone, waiting, stale)
         total_area = _area(
             site=None,
-            census=total,
+            census=everyone,
             occupancy=total_occupancy,
             waiting=waiting,
             escalation=escalate(values, scope="system"),
@@ -289,54 +178,6 @@ def summary(
 
 
 # --- the acute discharge sitrep, day by day -------------------------------------------------
-
-
-def day_counts(session: Session, start: date, end: date, site: str | None) -> pd.DataFrame:
-    """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
-    patient NCtR (``nctr``), and red, green and not-recorded days."""
-    rows = session.execute(
-        select(WARD_DAYS.day, *_day_totals())
-        .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, site))
-        .group_by(WARD_DAYS.day)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)
-
-
-#: discharges rolled up per discharge day, site, delay band, NCtR and the 17:00 cut-off
-DISCHARGES = SpellDischargeCount
-
-
-def _discharges(condition: ColumnElement[bool] | None = None) -> Any:
-    """SQL: the number of discharges (meeting ``condition``) in the rows of a query."""
-    if condition is None:
-        return func.coalesce(func.sum(DISCHARGES.n), 0)
-    return func.coalesce(func.sum(case((condition, DISCHARGES.n), else_=0)), 0)
-
-
-def discharge_counts(
-    session: Session, start: date, end: date, site: str | None, *, split_1700: bool = False
-) -> pd.DataFrame:
-    """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
-    ``split_1700``, those by 17:00), and those within one day of the DRD."""
-    columns: list[Any] = [
-        DISCHARGES.discharge_date,
-        _discharges(),
-        _discharges(DISCHARGES.nctr.is_(True)),
-        _discharges(DISCHARGES.band.in_(WITHIN_1_DAY_BANDS)),
-    ]
-    if split_1700:
-        columns.append(_discharges(DISCHARGES.by_cutoff.is_(True)))
-    rows = session.execute(
-        select(*columns)
-        .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, site))
-        .group_by(DISCHARGES.discharge_date)
-    ).all()
-    names = ["day", "discharges", "nctr_discharged", "within_1_day"]
-    frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)
 
 
 def nctr_daily(
@@ -374,7 +215,11 @@ def _site_code(session: Session, site: str | None) -> str | None:
 # --- delayed days ---------------------------------------------------------------------------
 
 
-def _labeller(session: Session, group_by: str) -> Any:
+#: a group key to the words a person reads
+Labeller = Callable[[Any], str | None]
+
+
+def _labeller(session: Session, group_by: str) -> Labeller:
     """A function from a group key to the words a person reads."""
     if group_by in ("reason", "dtoc_code"):
         reasons = reason_labels(session)
@@ -393,9 +238,9 @@ def _labeller(session: Session, group_by: str) -> Any:
     return pathway_label
 
 
-def _group_columns(group_by: str) -> list[Any]:
+def _group_columns(group_by: str) -> list[SQLColumnExpression[str | None]]:
     """The Red2Green group columns of ``DAYS``."""
-    columns: dict[str, list[Any]] = {
+    columns: dict[str, list[SQLColumnExpression[str | None]]] = {
         "site": [DAYS.site_code],
         "ward": [DAYS.site_code, DAYS.ward_code],
         # the reason a red day was red
@@ -434,7 +279,7 @@ def delayed_days(
             or 0
         )
         return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
-    query: Any
+    query: Select[*tuple[Any, ...]]
     if group_by == "site":
         delayed = func.sum(WARD_DAYS.nctr_days)
         query = (
@@ -446,7 +291,7 @@ def delayed_days(
     else:
         split = SpellDayDelayCount
         dimension = "reason" if group_by == "dtoc_code" else group_by
-        keys: list[Any] = [split.value]
+        keys: list[SQLColumnExpression[str | None]] = [split.value]
         if group_by == "ward":
             keys = [split.site_code, split.value]
         elif group_by == "dtoc_code":
@@ -487,15 +332,15 @@ def discharge_delays(
     check_range(start, end)
     code = _site_code(session, site)
     counts: dict[str, tuple[int, int]] = {}
-    for band_name, n, bed_days in session.execute(
+    for band_name, n, days_lost in session.execute(
         select(DISCHARGES.band, func.sum(DISCHARGES.n), func.sum(DISCHARGES.delay_days))
         .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, code))
         .group_by(DISCHARGES.band)
     ):
-        counts[band_name] = (int(n), int(bed_days or 0))
+        counts[band_name] = (int(n), int(days_lost or 0))
     discharges = sum(n for n, _ in counts.values())
     delayed = discharges - counts.get("0", (0, 0))[0]
-    lost = sum(bed_days for _, bed_days in counts.values())
+    lost = sum(days_lost for _, days_lost in counts.values())
     return DischargeDelays(
         start=start,
         end=end,
@@ -522,6 +367,7 @@ def discharge_delays(
 
 
 def _red2green_counts(red: int, green: int, not_recorded: int) -> dict[str, Any]:
+    """The fields of a Red2Green count (splatted into the response models)."""
     return {
         "red": red,
         "green": green,
@@ -585,32 +431,18 @@ def _breakdown(
     at: datetime,
 ) -> list[FlowBreakdownRow]:
     code = site.site_code if site else None
-    occupancy_columns: list[Any]
-    beds = latest_bed_snapshots([at], code)
     patients = inpatients(at, code)
+    patient_columns: list[ColumnElement[str]]
+    day_columns: list[ColumnElement[str]]
     if level == "site":
-        occupancy_columns = [beds.c.site_code]
         patient_columns = [patients.c.site_code]
-        day_columns = [WARD_DAYS.site_code]
-        beds_where: Any = beds.c.bed_base == GENERAL_ACUTE
+        day_columns = [WARD_DAYS.site_code.expression]
     else:
-        occupancy_columns = [beds.c.site_code, beds.c.ward_code]
         patient_columns = [patients.c.site_code, patients.c.ward_code]
-        day_columns = [WARD_DAYS.site_code, WARD_DAYS.ward_code]
-        beds_where = true()
-
-    occupancy: dict[tuple[Any, ...], Occupancy] = {}
-    for *key, occ, core, esc in session.execute(
-        select(
-            *occupancy_columns,
-            func.sum(beds.c.beds_occupied),
-            func.sum(beds.c.core_beds_open),
-            func.sum(beds.c.escalation_beds_open),
-        )
-        .where(beds_where)
-        .group_by(*occupancy_columns)
-    ):
-        occupancy[tuple(key)] = _occupancy(int(occ), int(core), int(esc))
+        day_columns = [WARD_DAYS.site_code.expression, WARD_DAYS.ward_code.expression]
+    # a site's occupancy is its G&A wards'; a ward's is its own, whatever its bed base
+    bed_base = GENERAL_ACUTE if level == "site" else None
+    occupancy = occupancy_at(session, [at], site=code, level=level, bed_base=bed_base).get(at, {})
     nctr = {
         tuple(key): int(n)
         for *key, n in session.execute(
@@ -622,13 +454,13 @@ def _breakdown(
     period = {
         tuple(key): (int(delayed), int(red), int(green), int(nr))
         for *key, delayed, red, green, nr in session.execute(
-            select(*day_columns, *_day_totals())
+            select(*day_columns, *day_totals())
             .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code))
             .group_by(*day_columns)
         )
     }
 
-    entities: Iterable[tuple[tuple[Any, ...], str, str]]
+    entities: Iterable[tuple[BedsKey, str, str]]
     if level == "site":
         entities = [((s.site_code,), s.name, s.kind) for s in site_list(session, site)]
     else:

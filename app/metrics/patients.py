@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from app.metrics.errors import NotFound
@@ -68,7 +68,7 @@ def delayed(
         .scalar_subquery()
     )
     query = select(patients, red_days.label("red_days")).where(patients.c.nctr.is_(True))
-    filters: list[tuple[Any, Any]] = [
+    filters: list[tuple[str | int | None, SQLColumnExpression[Any]]] = [
         (ward, patients.c.ward_code),
         (pathway, patients.c.pathway),
         # reason and council codes are stored upper-case, as the catalogue and ONS write them

@@ -9,18 +9,32 @@ sub-select that walks the (spell_pk, observed_at) or (ward_id, snapshot_at) inde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, literal, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Label,
+    SQLColumnExpression,
+    and_,
+    case,
+    column,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CTE, Select, Subquery
 
 from app.domain.delay_bands import band_of
 from app.metrics.errors import InvalidParameter
 from app.metrics.timebase import day_start, days_between, local_date
-from models import BedSnapshot, Council, DelayReason, Site, Spell, SpellState, Ward
+from models import BedSnapshot, Council, DelayReason, Site, Spell, SpellDay, SpellState, Ward
 from models.base import UTCDateTime
 
 GENERAL_ACUTE = "general_acute"
@@ -128,7 +142,7 @@ def inpatients(at: datetime, site: str | None = None) -> Subquery:
         candidates = candidates.where(Spell.site_code == site)
     found = fenced(candidates, "candidates")
 
-    def in_force(column: str) -> Any:
+    def in_force(column: str) -> Label[Any]:
         return case(
             (found.c.state_id.is_(None), found.c[column]),
             else_=getattr(SpellState, column),
@@ -152,25 +166,76 @@ def inpatients(at: datetime, site: str | None = None) -> Subquery:
     )
     drd = states.c.discharge_ready_date
     nctr = and_(drd.is_not(None), drd <= at_day)
-    los_from = case(
-        (states.c.admitted_at < _los_threshold(at_day, 21), 21),
-        (states.c.admitted_at < _los_threshold(at_day, 14), 14),
-        (states.c.admitted_at < _los_threshold(at_day, 7), 7),
-        else_=0,
-    )
+
+    def stay_from(los: int) -> ColumnElement[datetime]:
+        return literal(stay_threshold(at_day, los), UTCDateTime())
+
     days_beyond = days_between(literal(at_day, Date()), drd)
     return select(
         *states.c,
         case((nctr, True), else_=False).label("nctr"),
-        los_from.label("los_from"),
+        los_bucket(states.c.admitted_at, stay_from).label("los_from"),
         case((nctr, days_beyond), else_=None).label("days_beyond_drd"),
         case((nctr, band_of(days_beyond)), else_=None).label("delay_band"),
     ).subquery("inpatients")
 
 
-def _los_threshold(at_day: date, los: int) -> Any:
-    """Admitted before this instant ⇔ length of stay on ``at_day`` is at least ``los`` days."""
-    return literal(day_start(at_day - timedelta(days=los - 1)), UTCDateTime())
+#: the length-of-stay buckets counted (§4.5): stranded 7+, 14+, super-stranded 21+
+LOS_BUCKETS = (21, 14, 7)
+
+
+def stay_threshold(day: date, los: int) -> datetime:
+    """Admitted before this instant ⇔ a length of stay (days from the admission day) of at
+    least ``los`` days on ``day``: the start of day ``day − (los − 1)``."""
+    return day_start(day - timedelta(days=los - 1))
+
+
+def los_bucket(
+    admitted_at: SQLColumnExpression[datetime],
+    stay_from: Callable[[int], SQLColumnExpression[datetime]],
+) -> ColumnElement[int]:
+    """SQL: the length of stay bucketed 0/7/14/21, ``stay_from(los)`` being the
+    :func:`stay_threshold` of the day counted (a literal for one moment, a column per day)."""
+    return case(*((admitted_at < stay_from(los), los) for los in LOS_BUCKETS), else_=0)
+
+
+def patients_at_day_ends(days: Sequence[date], site: str | None = None) -> Subquery:
+    """Spells in hospital at the end of each of ``days``, as in force that day: the
+    ``spell_days`` rows of those days (a DRD recorded later for an earlier day included), with
+    the columns of :func:`inpatients` that the counts read (``nctr``, ``pathway``,
+    ``los_from``, ``delay_band``, ``site_code``, ``local_authority_code``) and the ``day``."""
+    # each day's stay thresholds, looked up once per row by a join on the day
+    thresholds = (
+        values(
+            column("day", Date()),
+            *(column(f"from_{los}", UTCDateTime()) for los in LOS_BUCKETS),
+            name="stay_thresholds",
+        )
+        .data([(day, *(stay_threshold(day, los) for los in LOS_BUCKETS)) for day in days])
+        .cte("stay_thresholds")
+    )
+    delay = days_between(SpellDay.day, SpellDay.discharge_ready_date)
+    query = (
+        select(
+            SpellDay.day,
+            SpellDay.site_code,
+            SpellDay.ward_code,
+            SpellDay.local_authority_code,
+            SpellDay.pathway,
+            SpellDay.nctr,
+            los_bucket(Spell.admitted_at, lambda los: thresholds.c[f"from_{los}"]).label(
+                "los_from"
+            ),
+            case((SpellDay.nctr.is_(True), band_of(delay)), else_=None).label("delay_band"),
+        )
+        .select_from(SpellDay)
+        .join(thresholds, thresholds.c.day == SpellDay.day)
+        .join(Spell, Spell.id == SpellDay.spell_pk)
+        .where(SpellDay.day.in_(days))
+    )
+    if site is not None:
+        query = query.where(SpellDay.site_code == site)
+    return query.subquery("day_ends")
 
 
 def latest_bed_snapshots(instants: Sequence[datetime], site: str | None = None) -> Subquery:

@@ -1,30 +1,40 @@
-"""The weekly series of the registry's metrics (weeks end on Sunday), built on the flow
-metrics' daily counts so that a weekly point is the sum of the same days' figures."""
+"""The weekly series of the registry's metrics (weeks end on Sunday). A weekly sum is built on
+the flow metrics' daily counts, so it is the sum of the same days' figures; an "end of Sunday"
+value is the point-in-time metric's own implementation read at that moment."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Literal
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.metrics.flow import day_counts, discharge_counts, in_site, pct
-from app.metrics.queries import GENERAL_ACUTE, latest_bed_snapshots
-from app.metrics.timebase import day_end, local_date, local_instant_case
-from models import BedSnapshot, Spell, SpellDay
+from app.metrics.capacity import p3_supply_at
+from app.metrics.in_hospital import InHospital, in_hospital_at_day_ends
+from app.metrics.occupancy import combined, occupancy_at
+from app.metrics.ratios import pct
+from app.metrics.rollups import day_counts, discharge_counts
+from app.metrics.timebase import day_end, local_date
+from models import BedSnapshot, CareHomeSnapshot
 from models.patients import PatientCensus
 
 WeeklyValues = list[float | None]
 
 
-def _first_day(session: Session, feed: Literal["patients", "beds"]) -> date | None:
-    """The day of a feed's first data (first census, first bed snapshot): weeks before it
-    have no value, rather than a misleading zero."""
-    column = PatientCensus.snapshot_at if feed == "patients" else BedSnapshot.snapshot_at
-    first = session.scalar(select(func.min(column)))
+_FIRST_DATA = {
+    "patients": PatientCensus.snapshot_at,
+    "beds": BedSnapshot.snapshot_at,
+    "care_homes": CareHomeSnapshot.snapshot_at,
+}
+
+
+def _first_day(session: Session, feed: Literal["patients", "beds", "care_homes"]) -> date | None:
+    """The day of a feed's first data (first census, first snapshot): weeks before it have no
+    value, rather than a misleading zero."""
+    first = session.scalar(select(func.min(_FIRST_DATA[feed])))
     return local_date(first) if first else None
 
 
@@ -99,20 +109,20 @@ def weekly_pct_within_1_day(
     return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
 
 
+def sunday_ends(week_ends: Sequence[date]) -> list[datetime]:
+    """The last instant of each week's Sunday: the moment an "end of Sunday" value is read."""
+    return [day_end(sunday) - timedelta(microseconds=1) for sunday in week_ends]
+
+
 def _week_end_census(
-    session: Session, week_ends: Sequence[date], site: str | None, condition: Any, *join: Any
+    session: Session,
+    week_ends: Sequence[date],
+    site: str | None,
+    value: Callable[[InHospital], int],
 ) -> WeeklyValues:
-    """Patients in hospital at the end of each week's Sunday meeting ``condition``."""
-    query = select(SpellDay.day, func.count()).select_from(SpellDay)
-    for target, on in join:
-        query = query.join(target, on)
-    rows = session.execute(
-        query.where(
-            SpellDay.day.in_(week_ends), in_site(SpellDay.site_code, site), condition
-        ).group_by(SpellDay.day)
-    )
-    found = {day: n for day, n in rows}
-    values = [float(found.get(sunday, 0)) for sunday in week_ends]
+    """A count of the patients in hospital at the end of each week's Sunday."""
+    found = in_hospital_at_day_ends(session, week_ends, site)
+    values = [float(value(found.get(sunday, InHospital()))) for sunday in week_ends]
     return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=False)
 
 
@@ -120,21 +130,12 @@ def weekly_super_stranded(
     session: Session, week_ends: Sequence[date], site: str | None
 ) -> WeeklyValues:
     """Patients in hospital at the end of Sunday with a length of stay of 21 days or more."""
-    # LOS ≥ 21 on day D ⇔ admitted before the start of day D − 20
-    threshold = local_instant_case(SpellDay.day, week_ends, shift_days=-20)
-    return _week_end_census(
-        session,
-        week_ends,
-        site,
-        Spell.admitted_at < threshold,
-        (Spell, Spell.id == SpellDay.spell_pk),
-    )
+    return _week_end_census(session, week_ends, site, lambda census: census.super_stranded)
 
 
 def weekly_waiting(pathway: int) -> Callable[[Session, Sequence[date], str | None], WeeklyValues]:
     def series(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
-        condition = and_(SpellDay.nctr.is_(True), SpellDay.pathway == pathway)
-        return _week_end_census(session, week_ends, site, condition)
+        return _week_end_census(session, week_ends, site, lambda census: census.waiting(pathway))
 
     series.__doc__ = f"NCtR patients on pathway {pathway} in hospital at the end of Sunday."
     return series
@@ -144,19 +145,21 @@ def weekly_ga_occupancy(
     session: Session, week_ends: Sequence[date], site: str | None
 ) -> WeeklyValues:
     """G&A occupancy % at the end of each week's Sunday (each ward's latest snapshot)."""
-    instants = {day_end(sunday) - timedelta(microseconds=1): sunday for sunday in week_ends}
-    beds = latest_bed_snapshots(list(instants), site)
-    found = {
-        instants.get(instant): pct(float(occ), float(open_))
-        for instant, occ, open_ in session.execute(
-            select(
-                beds.c.instant,
-                func.sum(beds.c.beds_occupied),
-                func.sum(beds.c.core_beds_open + beds.c.escalation_beds_open),
-            )
-            .where(beds.c.bed_base == GENERAL_ACUTE)
-            .group_by(beds.c.instant)
-        )
-    }
-    values = [found.get(sunday) for sunday in week_ends]
+    instants = sunday_ends(week_ends)
+    found = occupancy_at(session, instants, site=site)
+    values = [combined(found[i].values()).pct if i in found else None for i in instants]
     return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)
+
+
+def weekly_p3_supply(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
+    """P3 supply at the end of each week's Sunday: care-home vacancies accepting admissions in
+    homes accepting admissions. Capacity out of hospital is the system's: no value for a site.
+    (Not in the registry: the series behind the P3 gap.)"""
+    if site is not None:
+        return [None for _ in week_ends]
+    supply = p3_supply_at(session, sunday_ends(week_ends))
+    values = [
+        float(sum(sum(by_type.values()) for by_type in supply[instant].values()))
+        for instant in sunday_ends(week_ends)
+    ]
+    return _mask_before_data(values, week_ends, _first_day(session, "care_homes"), whole=False)
