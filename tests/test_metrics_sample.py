@@ -409,8 +409,9 @@ def test_by_site_and_by_ward_are_the_spell_days_counted(session: Session, store:
 
 def test_weekly_delayed_days_are_the_weeks_spell_days_counted(session: Session) -> None:
     _, last = _span(session)
-    # the sample starts on a Monday: the week ending on the Sunday after its last day is the
-    # first with data; the two before it started before the data, so have no value
+    # the week ending on the Sunday on or after the last bed day starts on or after the first
+    # census's day (a Monday in the committed sample); the two before it started before the
+    # data, so they have no value rather than a misleading count
     sunday = timebase.sunday_on_or_before(last + timedelta(days=6))
     trend = trends.weekly(session, metric="delayed_days", weeks=3, end=sunday)
     weeks = [sunday - timedelta(weeks=w) for w in (2, 1, 0)]
