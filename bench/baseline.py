@@ -238,28 +238,47 @@ def headline(paths: Iterable[Path], at: datetime, start: date, end: date) -> dic
 def census_summary(s: Spells, at: datetime) -> dict[str, Any]:
     """In hospital at ``at`` (each site's latest census at or before it): counts, NCtR, long
     stays and the bands of days beyond the DRD."""
-    census = s.census[s.census["snapshot_at"] <= pd.Timestamp(at)]
-    latest = census.groupby("site_code")["snapshot_at"].transform("max")
-    now = census[census["snapshot_at"] == latest]
-    now = now[~now["spell_id"].isin(_discharged_by(s, at))]
-    at_day = (
-        pd.Timestamp(at).tz_convert(LONDON).tz_localize(None).normalize()
-        - pd.Timestamp("1970-01-01")
-    ).days
+    now = in_hospital_at(s, at)
+    at_day = _day_number_of(at)
     los = at_day - local_day(now["admitted_at"])
-    nctr = now["drd_day"].notna() & (now["drd_day"] <= at_day)
-    beyond = (at_day - now.loc[nctr, "drd_day"]).astype(int)
+    beyond = days_beyond_drd(now, at)
     bands = {name: 0 for name in BANDS}
     for value, n in beyond.value_counts().items():
         bands[_band(int(value))] += int(n)
     return {
         "in_hospital": len(now),
-        "nctr_in_hospital": int(nctr.sum()),
+        "nctr_in_hospital": len(beyond),
         "los_7": int((los >= 7).sum()),
         "los_14": int((los >= 14).sum()),
         "los_21": int((los >= 21).sum()),
         "delay_bands": bands,
     }
+
+
+def in_hospital_at(s: Spells, at: datetime) -> pd.DataFrame:
+    """The census rows of the patients in hospital at ``at``: each site's latest census at or
+    before it, less the spells discharged by then."""
+    census = s.census[s.census["snapshot_at"] <= pd.Timestamp(at)]
+    latest = census.groupby("site_code")["snapshot_at"].transform("max")
+    now = census[census["snapshot_at"] == latest]
+    return now[~now["spell_id"].isin(_discharged_by(s, at))]
+
+
+def days_beyond_drd(now: pd.DataFrame, at: datetime) -> pd.Series:
+    """Per NCtR row of ``in_hospital_at`` (a DRD on or before ``at``'s day): the days since it."""
+    at_day = _day_number_of(at)
+    nctr = now["drd_day"].notna() & (now["drd_day"] <= at_day)
+    return (at_day - now.loc[nctr, "drd_day"]).astype(int)
+
+
+def _day_number_of(at: datetime) -> int:
+    """The Europe/London day of an aware instant, as days since 1970-01-01."""
+    return int(
+        (
+            pd.Timestamp(at).tz_convert(LONDON).tz_localize(None).normalize()
+            - pd.Timestamp("1970-01-01")
+        ).days
+    )
 
 
 def _discharged_by(s: Spells, at: datetime) -> pd.Index:

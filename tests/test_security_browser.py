@@ -4,6 +4,7 @@ Grid and Plotly work without 'unsafe-eval' and with only Dash's hashed inline sc
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -57,16 +58,44 @@ def server(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> I
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = build_secure_app(with_dashboard=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    output = _Recorder()  # after Config, which sets uvicorn's logging up afresh
+    logging.getLogger("uvicorn.error").addHandler(output)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    try:
+        _wait_until_started(server, thread, output, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        logging.getLogger("uvicorn.error").removeHandler(output)
+
+
+class _Recorder(logging.Handler):
+    """Keeps the server's log lines, to show them when it does not start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def _wait_until_started(
+    server: uvicorn.Server, thread: threading.Thread, output: _Recorder, timeout: float
+) -> None:
+    """Until uvicorn says it is listening; raise with its log if it stops or never does."""
+    deadline = time.monotonic() + timeout
     while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+        log = "\n".join(output.lines) or "(nothing logged)"
+        if not thread.is_alive():
+            raise RuntimeError(f"the server stopped before it started; its log:\n{log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start within {timeout:g} s; its log:\n{log}")
+        time.sleep(0.05)  # the poll interval of a loop with a deadline, not a wait for readiness
 
 
 @pytest.fixture
@@ -96,8 +125,7 @@ def test_every_page_works_under_the_csp(server: str, browser: WebDriver) -> None
     assert "/coordinator?at=2026-10-31T12" in browser.current_url
     plots = 0
     for path, ready in PAGES:
-        support.open_page(browser, server + path, ready, timeout=60)
-        time.sleep(0.5)
+        support.open_page(browser, server + path, ready, timeout=60)  # until settled, or fails
         plots += len(browser.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg"))
         assert csp_violations(browser) == [], path
         assert support.dash_errors(browser) == [], path

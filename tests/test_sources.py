@@ -4,7 +4,6 @@ POST API, each ending in the same loader."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -93,14 +92,14 @@ def test_database_unavailable_leaves_the_file_in_the_inbox(
 class _Feed(BaseHTTPRequestHandler):
     body = BEDS.encode()
     etag = '"v1"'
-    delay = 0.0
+    hold: threading.Event | None = None  # set: the answer waits until the test releases it
     status = 200
     requests: list[dict[str, str | None]] = []
 
     def do_GET(self) -> None:
         type(self).requests.append({"if-none-match": self.headers.get("If-None-Match")})
-        if self.delay:
-            time.sleep(self.delay)
+        if self.hold is not None:
+            self.hold.wait(timeout=30)
         if self.status != 200:
             self.send_response(self.status)
             self.end_headers()
@@ -172,13 +171,17 @@ def test_http_source_that_hangs_times_out(
     engine: Engine, session: Session, feed_server: tuple[str, type[_Feed]]
 ) -> None:
     url, handler = feed_server
-    handler.delay = 3.0
-    started = time.monotonic()
-    result = http.pull(_source(url, timeout_seconds=0.5, retries=0))
-    assert result.status == "failed"
-    assert "timed out after 0.5 s" in (result.error or "")
-    assert time.monotonic() - started < 3.0
-    assert _beds_count(session) == 0
+    handler.hold = threading.Event()
+    try:
+        result = http.pull(_source(url, timeout_seconds=0.5, retries=0))
+        # the server holds its answer until released below: a pull that waited for it,
+        # rather than giving up on its own timeout, would have got the file and loaded it
+        assert result.status == "failed"
+        assert "timed out after 0.5 s" in (result.error or "")
+        assert len(handler.requests) == 1  # retries=0: one try
+        assert _beds_count(session) == 0
+    finally:
+        handler.hold.set()
 
 
 def test_http_server_error_is_retried_then_fails(

@@ -1,6 +1,11 @@
 """What the browser tests and ``scripts/screenshots.py`` share: the sample database, the live
 server (uvicorn in a subprocess) and a headless Chromium found on the machine (never
-downloaded)."""
+downloaded).
+
+Every wait here is a condition with a deadline that fails loudly: :func:`wait_until` raises
+saying what never happened and on which page; a server that never answers raises with its
+output. Nothing sleeps a fixed time hoping the page is ready.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,7 +125,12 @@ def sign_in(driver: WebDriver, base_url: str, username: str, password: str) -> N
     wait_for(driver, "#username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
+    wait_until(
+        driver,
+        lambda d: "/login" not in d.current_url,
+        f"signing in as {username} never left the sign-in page",
+        detail=lambda: _page_text(driver),
+    )
 
 
 def free_port() -> int:
@@ -165,18 +175,28 @@ class LiveServer:
         )
 
     def wait_until_healthy(self, timeout: float = 90) -> None:
+        """Poll ``/api/v1/health`` until it answers 200; raise with the server's output if the
+        process exits or ``timeout`` seconds pass first."""
         deadline = time.monotonic() + timeout
+        last = "no answer yet"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{self.log()}")
+                raise RuntimeError(
+                    f"the server exited ({self.process.returncode}) before answering "
+                    f"{self.url}/api/v1/health; its output:\n{self.log()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v1/health", timeout=2) as reply:
                     if reply.status == 200:
                         return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the server did not answer /api/v1/health:\n{self.log()}")
+                    last = f"HTTP {reply.status}"
+            except OSError as exc:  # not listening yet: remembered for the message, polled again
+                last = repr(exc)
+            time.sleep(0.3)  # the poll interval of a loop with a deadline, not a wait for readiness
+        raise RuntimeError(
+            f"the server did not answer {self.url}/api/v1/health within {timeout:g} s "
+            f"(last: {last}); its output:\n{self.log()}"
+        )
 
     def log(self) -> str:
         self._log.flush()
@@ -234,30 +254,116 @@ def set_viewport(driver: WebDriver, width: int, height: int) -> None:
     )
 
 
+def _page_text(driver: WebDriver, limit: int = 300) -> str:
+    """The start of what the page shows, for a failure message."""
+    text = driver.execute_script("return document.body ? document.body.innerText : ''") or ""
+    return " ".join(str(text).split())[:limit]
+
+
+def wait_until(
+    driver: WebDriver,
+    condition: Callable[[WebDriver], Any],
+    what: str,
+    timeout: float = 30,
+    *,
+    detail: Callable[[], object] | None = None,
+    ignored: tuple[type[Exception], ...] = (),
+    poll: float = 0.2,
+) -> Any:
+    """``condition``'s first truthy value (a ``WebDriverWait``); when it never comes within
+    ``timeout`` seconds, fail with ``what`` never happened, the page's address and ``detail()``."""
+    try:
+        return WebDriverWait(
+            driver, timeout, poll_frequency=poll, ignored_exceptions=ignored
+        ).until(condition)
+    except TimeoutException as exc:
+        found = f"; {detail()}" if detail is not None else ""
+        message = f"{what} (waited {timeout:g} s on {driver.current_url}{found})"
+        raise TimeoutException(message) from exc
+
+
 def wait_for(driver: WebDriver, selector: str, timeout: float = 30) -> Any:
     """The first element matching ``selector`` once it is visible."""
-    return WebDriverWait(driver, timeout).until(
-        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, selector))
+    return wait_until(
+        driver,
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, selector)),
+        f"no visible {selector!r}",
+        timeout,
+        detail=lambda: f"the page shows: {_page_text(driver)!r}",
     )
 
 
-def wait_until_settled(driver: WebDriver, timeout: float = 30) -> None:
-    """Until Dash has no callback in flight (its loading markers are gone)."""
-    with suppress(TimeoutException):
-        WebDriverWait(driver, timeout).until(
-            lambda d: (
-                not d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
-                and d.execute_script("return document.readyState") == "complete"
-            )
+#: the state "settled" is judged on: the document, Dash's loading markers and callback queue,
+#: and the charts (a dcc.Graph is drawn once Plotly has put its SVG in it)
+_PAGE_STATE = """
+const state = {
+  ready: document.readyState,
+  loading: document.querySelectorAll("[data-dash-is-loading='true']").length,
+  callbacks: 0,
+  graphs: 0,
+  undrawn: 0,
+};
+for (const graph of document.querySelectorAll(".dash-graph")) {
+  state.graphs += 1;
+  state.undrawn += graph.querySelector(".main-svg") ? 0 : 1;
+}
+const store = window.store;
+if (store && store.getState) {
+  const queues = Object.assign({}, store.getState().callbacks || {});
+  delete queues.stored;
+  delete queues.completed;
+  for (const queue of Object.values(queues)) {
+    state.callbacks += Array.isArray(queue) ? queue.length : 0;
+  }
+}
+return state;
+"""
+
+
+class _Settled:
+    """A wait condition: the document has loaded, no Dash callback is queued or running, no
+    loading marker shows and every chart is drawn — on two polls in a row, since one
+    callback's output can queue the next."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+        self.quiet_polls = 0
+
+    def __call__(self, driver: WebDriver) -> bool:
+        self.state = dict(driver.execute_script(_PAGE_STATE))
+        quiet = (
+            self.state["ready"] == "complete"
+            and not self.state["loading"]
+            and not self.state["callbacks"]
+            and not self.state["undrawn"]
         )
-    time.sleep(0.3)
+        self.quiet_polls = self.quiet_polls + 1 if quiet else 0
+        return self.quiet_polls >= 2
+
+
+def wait_until_settled(driver: WebDriver, timeout: float = 30) -> None:
+    """Until the page is settled (see :class:`_Settled`); fail saying what was still busy."""
+    settled = _Settled()
+    wait_until(
+        driver,
+        settled,
+        "the page never settled",
+        timeout,
+        detail=lambda: (
+            f"still: {settled.state['callbacks']} Dash callbacks pending, "
+            f"{settled.state['loading']} loading markers, "
+            f"{settled.state['undrawn']} of {settled.state['graphs']} charts not drawn, "
+            f"document {settled.state['ready']}"
+        ),
+        poll=0.1,
+    )
 
 
 def open_page(driver: WebDriver, url: str, ready: str, timeout: float = 40) -> Any:
     """Load ``url`` and wait until ``ready`` (a CSS selector of the page's content) shows."""
     driver.get(url)
     element = wait_for(driver, ready, timeout)
-    wait_until_settled(driver)
+    wait_until_settled(driver, timeout)
     return element
 
 

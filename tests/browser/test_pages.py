@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
@@ -17,7 +16,6 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.orm import Session
 
 from app.metrics import flow, patients, registry
@@ -56,7 +54,14 @@ def grid_rows(driver: WebDriver, grid_id: str) -> list[dict]:
 
 
 def wait_for_rows(driver: WebDriver, grid_id: str, count: int, timeout: float = 20) -> list[dict]:
-    WebDriverWait(driver, timeout).until(lambda d: len(grid_rows(d, grid_id)) == count)
+    """The grid's rows once it shows ``count`` of them."""
+    support.wait_until(
+        driver,
+        lambda d: len(grid_rows(d, grid_id)) == count,
+        f"grid #{grid_id} never showed {count} rows",
+        timeout,
+        detail=lambda: f"it shows {len(grid_rows(driver, grid_id))}",
+    )
     return grid_rows(driver, grid_id)
 
 
@@ -171,8 +176,11 @@ def test_wall_refreshes_itself_without_rebuilding(
     first = by_dash_id(browser, key="refreshed", type="wall-value")
     # mark the tiles' DOM node: a refresh that rebuilt the layout would lose the mark
     browser.execute_script("document.querySelector('.wall-sites').dataset.mark = 'kept'")
-    WebDriverWait(browser, 15).until(
-        lambda d: by_dash_id(d, key="refreshed", type="wall-value") != first
+    support.wait_until(
+        browser,
+        lambda d: by_dash_id(d, key="refreshed", type="wall-value") != first,
+        f"the wall's refreshed time never moved on from {first!r} (refresh=2)",
+        15,
     )
     assert browser.execute_script("return document.querySelector('.wall-sites').dataset.mark")
     assert by_dash_id(browser, key="system.nctr", type="wall-value")
@@ -215,9 +223,21 @@ def test_wall_kiosk_cycles_through_the_sites(
         tiles = driver.find_elements(By.CSS_SELECTOR, ".wall-site")
         return [t.find_element(By.TAG_NAME, "h2").text for t in tiles if t.is_displayed()]
 
-    WebDriverWait(browser, 10).until(lambda d: len(shown(d)) == 1)
+    support.wait_until(
+        browser,
+        lambda d: len(shown(d)) == 1,
+        "the kiosk wall never showed exactly one site",
+        10,
+        detail=lambda: f"it shows {shown(browser)}",
+    )
     first = shown(browser)
-    WebDriverWait(browser, 10).until(lambda d: len(shown(d)) == 1 and shown(d) != first)
+    support.wait_until(
+        browser,
+        lambda d: len(shown(d)) == 1 and shown(d) != first,
+        f"the kiosk wall never cycled on from {first} (cycle=3)",
+        10,
+        detail=lambda: f"it shows {shown(browser)}",
+    )
 
 
 # --- overview → site → ward -----------------------------------------------------------------
@@ -283,15 +303,21 @@ def test_coordinator_finds_the_longest_waiting_p3_patient_in_two_clicks(
     longest = p3.patients[0]
     assert rows[0]["spell_id"] == longest.spell_id
     assert rows[0]["days_beyond_drd"] == max(p.days_beyond_drd for p in p3.patients)
-    WebDriverWait(browser, 10).until(lambda d: "pathway=3" in d.current_url)
+    support.wait_until(
+        browser, lambda d: "pathway=3" in d.current_url, "the P3 filter never reached the address"
+    )
 
     link = browser.find_element(
         By.CSS_SELECTOR, "#coordinator-grid .ag-row[row-index='0'] a[href^='/patient/']"
     )
     link.click()  # click 2
     # the coordinator's heading is replaced as the patient page draws: read it again then
-    WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: longest.spell_id in d.find_element(By.CSS_SELECTOR, "#main-content h1").text
+    support.wait_until(
+        browser,
+        lambda d: longest.spell_id in d.find_element(By.CSS_SELECTOR, "#main-content h1").text,
+        f"the patient page of {longest.spell_id} never opened from the grid's first row",
+        15,
+        ignored=(StaleElementReferenceException,),
     )
     support.wait_until_settled(browser)
     assert urlparse(browser.current_url).path == f"/patient/{longest.spell_id}"
@@ -321,7 +347,11 @@ def test_coordinator_filters_narrow_the_grid_and_the_address(
     )
     rows = wait_for_rows(browser, "coordinator-grid", narrower.count)
     assert all(r["days_beyond_drd"] >= minimum for r in rows)
-    WebDriverWait(browser, 10).until(lambda d: f"min_days={minimum}" in d.current_url)
+    support.wait_until(
+        browser,
+        lambda d: f"min_days={minimum}" in d.current_url,
+        f"the minimum of {minimum} days never reached the address",
+    )
     query = parse_qs(urlparse(browser.current_url).query)
     assert query["site"] == [site.site_code] and query["pathway"] == ["1"]
     assert narrower.count < expected.count or expected.count == 0
@@ -348,12 +378,23 @@ def test_coordinator_csv_export_neutralises_formulas(
     target = download_dir / "homeward-delayed-patients.csv"
     target.unlink(missing_ok=True)
     browser.find_element(By.ID, "coordinator-export").click()
-    WebDriverWait(browser, 15).until(lambda _d: target.exists() and target.stat().st_size > 0)
+    support.wait_until(
+        browser,
+        lambda _d: target.exists() and target.stat().st_size > 0,
+        f"the CSV export never downloaded {target.name}",
+        15,
+    )
     header = target.read_text(encoding="utf-8-sig").splitlines()[0]
     assert "Spell" in header and "Days beyond ready date" in header
 
 
 # --- the weekly report ----------------------------------------------------------------------
+
+#: how many Plotly charts the page has drawn (each has its SVG; Plotly adds several per chart)
+DRAWN_CHARTS = """
+return Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .filter(plot => plot.querySelector('.main-svg')).length;
+"""
 
 
 def test_weekly_report_shows_spc_charts_and_downloads_an_offline_file(
@@ -369,16 +410,32 @@ def test_weekly_report_shows_spc_charts_and_downloads_an_offline_file(
     for old in download_dir.glob("homeward-weekly-*"):
         old.unlink()
     browser.find_element(By.ID, "weekly-html-button").click()
-    WebDriverWait(browser, 60).until(
-        lambda _d: [p for p in download_dir.glob("homeward-weekly-*.html") if p.stat().st_size]
+
+    def whole_report(_d: WebDriver) -> Path | None:
+        """The downloaded report once all of it is written (it ends with its closing tag)."""
+        for path in download_dir.glob("homeward-weekly-*.html"):
+            if path.read_text(encoding="utf-8").rstrip().endswith("</html>"):
+                return path
+        return None
+
+    report = support.wait_until(
+        browser,
+        whole_report,
+        "the weekly report never downloaded as a whole HTML file",
+        60,
+        ignored=(FileNotFoundError,),  # a file renamed between listing and reading
+        detail=lambda: f"downloads: {sorted(p.name for p in download_dir.iterdir())}",
     )
-    time.sleep(0.5)
-    report = next(download_dir.glob("homeward-weekly-*.html"))
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", text)
 
     browser.find_element(By.ID, "weekly-csv-button").click()
-    WebDriverWait(browser, 30).until(lambda _d: list(download_dir.glob("homeward-weekly-*.csv")))
+    support.wait_until(
+        browser,
+        lambda _d: list(download_dir.glob("homeward-weekly-*.csv")),
+        "the weekly CSV never downloaded",
+        detail=lambda: f"downloads: {sorted(p.name for p in download_dir.iterdir())}",
+    )
 
     # the downloaded report opens with the network off and draws every chart
     browser.execute_cdp_cmd("Network.enable", {})
@@ -388,8 +445,11 @@ def test_weekly_report_shows_spc_charts_and_downloads_an_offline_file(
     )
     try:
         browser.get(report.as_uri())
-        WebDriverWait(browser, 30).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 8
+        support.wait_until(
+            browser,
+            lambda d: d.execute_script(DRAWN_CHARTS) >= 8,
+            "the downloaded report, opened offline, never drew its 8 charts",
+            detail=lambda: f"{browser.execute_script(DRAWN_CHARTS)} drawn",
         )
         assert "What changed this week" in browser.find_element(By.TAG_NAME, "body").text
     finally:
