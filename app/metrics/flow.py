@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.delay_bands import DELAY_BANDS
-from app.metrics import capacity
+from app.metrics import capacity, ratios
 from app.metrics.errors import InvalidParameter
 from app.metrics.escalation import escalate
 from app.metrics.freshness import as_of as feed_as_of
@@ -120,7 +120,7 @@ def _escalation_values(
 ) -> dict[str, float | None]:
     return {
         "occupancy_pct": occupancy.pct,
-        "nctr_pct_of_occupied": pct(census.nctr, occupancy.occupied),
+        "nctr_pct_of_occupied": ratios.nctr_pct_of_occupied(census.nctr, occupancy.occupied),
         "super_stranded": census.super_stranded,
         "p1_gap": waiting.p1.gap if waiting else None,
         "p3_gap": waiting.p3.gap if waiting else None,

@@ -69,4 +69,4 @@ def occupancy_at(
 
 def beds_free(ward: Occupancy) -> int:
     """Open beds not occupied on a ward (none when it is over-full)."""
-    return max(0, ward.core_open + ward.escalation_open - ward.occupied)
+    return max(0, ward.open_beds - ward.occupied)

@@ -6,3 +6,9 @@ from __future__ import annotations
 def pct(part: float, whole: float) -> float | None:
     """``part ÷ whole × 100``, or None when ``whole`` is zero."""
     return part / whole * 100 if whole else None
+
+
+def nctr_pct_of_occupied(nctr_in_hospital: int, occupied: int) -> float | None:
+    """NCtR patients in hospital as a % of the occupied G&A beds (§4.8): the summary's field
+    and the escalation parameter are this one rule."""
+    return pct(nctr_in_hospital, occupied)

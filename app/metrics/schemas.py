@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from app.metrics import ratios
+
 Direction = Literal["increase", "decrease", "neutral"]
 
 
@@ -115,8 +117,7 @@ class AreaFlow(BaseModel):
     @property
     def nctr_pct_of_occupied(self) -> float | None:
         """NCtR patients in hospital as a percentage of the occupied G&A beds."""
-        occupied = self.occupancy.occupied
-        return self.nctr_in_hospital / occupied * 100 if occupied else None
+        return ratios.nctr_pct_of_occupied(self.nctr_in_hospital, self.occupancy.occupied)
 
 
 class FlowSummary(BaseModel):
