@@ -40,6 +40,7 @@ from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.events import announce_data_changed
 from app.domain import nhs_number
+from ingest.bulk import table_of
 from ingest.capacity import NATURAL_KEYS, WRITERS
 from ingest.contracts import (
     PatientValues,
@@ -52,7 +53,6 @@ from ingest.mapping import HeaderBinding, bind_header, load_layouts, required_va
 from ingest.notices import NoticeSink
 from ingest.readers import CsvTable, FileProblem, HashingStream, JsonTable, open_table, sniff_format
 from ingest.reasons import reason_message
-from ingest.upsert import table_of
 from models import FEEDS, IngestNotice, IngestRun, QuarantinedRow
 
 log = logging.getLogger(__name__)
@@ -434,7 +434,7 @@ class _Load:
     def _apply_patients(
         self, session: Session, rows: list[tuple[int, Any]], rejected_spells: set[str]
     ) -> None:
-        from ingest.patients import apply_patient_batch
+        from ingest.census import apply_patient_batch
 
         result = apply_patient_batch(
             session, self.run_id, rows, self.sink, quarantined_spell_ids=rejected_spells
