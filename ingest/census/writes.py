@@ -43,21 +43,22 @@ from ingest.census.records import (
 )
 from models.patients import PatientCensus
 
-#: the columns of a ``spell_days`` row: its spell and site, then the facts of the day
-FACT_COLUMNS = tuple(f.name for f in fields(SpellDayFacts))
-DAY_COLUMNS = ("spell_pk", "site_code", *FACT_COLUMNS)
+#: the columns of a ``spell_days`` row: its spell, day and site, then the rest of the day's
+#: facts — in the table's order, so the driver is given each row as it is (no reordering)
+FACT_COLUMNS = tuple(f.name for f in fields(SpellDayFacts) if f.name != "day")
+DAY_COLUMNS = ("spell_pk", "day", "site_code", *FACT_COLUMNS)
 _facts_of = attrgetter(*FACT_COLUMNS)
 #: the columns of a ``spell_day_statuses`` row (a status whose day is no bed day)
 STATUS_FIELDS = tuple(f.name for f in fields(RecordedStatus))
 PARKED_COLUMNS = ("spell_pk", "day", *STATUS_FIELDS, "ingest_run_id")
 _status_of = attrgetter(*STATUS_FIELDS)
-STATE_INSERT = ("spell_pk", "observed_at", "ingest_run_id", *STATE_COLUMNS)
-EVENT_INSERT = ("spell_pk", "ingest_run_id", *EVENT_COLUMNS)
+STATE_INSERT = ("spell_pk", "observed_at", *STATE_COLUMNS, "ingest_run_id")
+EVENT_INSERT = ("spell_pk", *EVENT_COLUMNS, "ingest_run_id")
 
 
 def day_row(spell: SpellRecord, facts: SpellDayFacts) -> tuple[Any, ...]:
     """A ``spell_days`` row in the order of :data:`DAY_COLUMNS`."""
-    return (spell.pk, spell.site_code, *_facts_of(facts))
+    return (spell.pk, facts.day, spell.site_code, *_facts_of(facts))
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _write_states(batch: Batch, w: CensusWrites) -> None:
             s,
             STATES,
             STATE_INSERT,
-            [(spell.pk, st.observed_at, run_id, *st.values) for spell, st in w.state_inserts],
+            [(spell.pk, st.observed_at, *st.values, run_id) for spell, st in w.state_inserts],
         )
 
 
@@ -234,7 +235,7 @@ def _write_events(batch: Batch, w: CensusWrites) -> None:
             s,
             EVENTS,
             EVENT_INSERT,
-            [(spell.pk, batch.run_id, *event) for spell, event in w.events],
+            [(spell.pk, *event, batch.run_id) for spell, event in w.events],
         )
 
 
