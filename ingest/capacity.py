@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ingest.bulk import upsert
 from ingest.contracts import BedRow, CareHomeRow, DomiciliaryRow
 from ingest.notices import NoticeSink
 from ingest.registry import ensure_care_homes, ensure_councils, ensure_providers, ensure_wards
-from ingest.upsert import upsert
 from models import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
 
 Rows = Sequence[tuple[int, Any]]  # (line number, validated row)

@@ -5,14 +5,15 @@ discharges of ``spells`` in ``spell_discharge_counts`` (per discharge day, site,
 NCtR and the 17:00 cut-off), recounted for the discharge days a batch's spells moved to or
 from.
 
-The patients census writes ``spell_days`` rows for a few (site, day) pairs — the census day,
-and earlier days only when a late DRD, a discharge or an out-of-order census rewrites a spell's
-history from some day on. The census records what it touched in a :class:`DayTouches`;
-:func:`refresh` then recounts exactly those (site, day) pairs from ``spell_days`` in the same
-transaction (delete their counts, insert ``SELECT … GROUP BY``; then the same for the ward
-totals, summed from the fresh counts). A recount is always exact, so
-counting a pair that did not change is harmless; what matters is that no changed pair is
-missed, which is why a spell's "rewrite from day D" touches every day from D on for its site.
+The patients census (``ingest.census``) writes ``spell_days`` rows for a few (site, day)
+pairs — the census day, and earlier days only when a late DRD, a discharge or an
+out-of-order census rewrites a spell's history from some day on. The census records what it
+touched in a :class:`DayTouches`; :func:`refresh` then recounts exactly those (site, day)
+pairs from ``spell_days`` in the same transaction (delete their counts, insert
+``SELECT … GROUP BY``; then the same for the ward totals, summed from the fresh counts). A
+recount is always exact, so counting a pair that did not change is harmless; what matters is
+that no changed pair is missed, which is why a spell's "rewrite from day D" touches every
+day from D on for its site.
 
 :func:`rebuild` recounts the whole table (the migration that introduced it does the same in
 SQL); ``tests/test_day_counts.py`` checks that the incremental counts always equal a rebuild.

@@ -41,6 +41,7 @@ from app.core.config import get_settings
 from app.core.db import get_engine
 from app.core.events import announce_data_changed
 from app.domain import nhs_number
+from ingest.bulk import table_of
 from ingest.capacity import NATURAL_KEYS, WRITERS
 from ingest.contracts import (
     PatientValues,
@@ -63,7 +64,6 @@ from ingest.run_records import (
     mark_abandoned_runs,
     start_run,
 )
-from ingest.upsert import table_of
 from models import FEEDS, IngestNotice, QuarantinedRow
 
 __all__ = ["DatabaseUnavailable", "RunSummary", "load_batch", "mark_abandoned_runs"]
@@ -374,7 +374,7 @@ class _Load:
     def _apply_patients(
         self, session: Session, rows: list[tuple[int, Any]], rejected_spells: set[str]
     ) -> None:
-        from ingest.patients import apply_patient_batch
+        from ingest.census import apply_patient_batch
 
         result = apply_patient_batch(
             session, self.run_id, rows, self.sink, quarantined_spell_ids=rejected_spells

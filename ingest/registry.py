@@ -16,8 +16,8 @@ from typing import TypeVar
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from ingest.bulk import table_of, upsert
 from ingest.notices import NoticeSink
-from ingest.upsert import table_of, upsert
 from models import CareHome, Council, HomeCareProvider, Site, Ward
 
 WardKey = tuple[str, str]  # (site_code, ward_code)

@@ -1,6 +1,6 @@
 """Patient spells, the history of every change, and one row per spell per day.
 
-How the tables relate (``ingest/patients.py`` keeps them in step):
+How the tables relate (``ingest/census/`` keeps them in step):
 
 * ``spells`` — one row per hospital stay (natural key ``spell_id``), holding the state seen in
   the latest census and the discharge once known.
@@ -27,7 +27,7 @@ How the tables relate (``ingest/patients.py`` keeps them in step):
   for that site): "the previous census of a site" of DESIGN.md §3, and when each site's
   patient data is as of.
 
-The rules that fill these tables are written out in ``ingest/patients.py`` and
+The rules that fill these tables are written out in ``ingest/census/`` and
 ``app/domain/spell_day_rules.py``.
 """
 

@@ -509,9 +509,9 @@ def test_patient_rows_are_checked_then_handed_to_the_patients_loader(
             loaded=len(rows) - 1, quarantined=[(4, "site_code", "RXB01", "spell moved site")]
         )
 
-    stub = types.ModuleType("ingest.patients")
+    stub = types.ModuleType("ingest.census")
     stub.apply_patient_batch = apply_patient_batch  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ingest.patients", stub)
+    monkeypatch.setitem(sys.modules, "ingest.census", stub)
     ok = (
         "2025-01-15T08:00,RXA01,W1,SP{n},MRN{n},{nhs},80,2025-01-10T09:00,emergency,,{drd},,"
         "{reason},,,,,,"

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 import models
 from app.core.config import get_settings
 from app.domain import nhs_number
+from ingest.census import PatientBatchResult, apply_patient_batch
 from ingest.contracts import PatientRow, ValidationContext
 from ingest.notices import NoticeSink
-from ingest.patients import PatientBatchResult, apply_patient_batch
 from models import IngestRun, Spell, SpellDay, SpellEvent, SpellState
 from models.patients import PatientCensus, SpellDayStatus
 

@@ -189,7 +189,8 @@ def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
 
     from sqlalchemy import select
 
-    from ingest import patients
+    from ingest import bulk
+    from ingest.census import records
     from models.patients import Spell
 
     first, second = _two_spells(session)
@@ -201,19 +202,21 @@ def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
         (first, date(2026, 3, 10), "RXA01", "B", True, "red"),  # the same key: the last wins
         (second, date(2026, 3, 1), "RXA01", "C", False, "green"),  # an existing day: updated
     ]
-    patients.write_rows(session, patients.DAYS, names, rows, key=("spell_pk", "day"))
+    bulk.write_rows(session, records.DAYS, names, rows, key=("spell_pk", "day"))
     after = {(pk, day): (ward, nctr) for pk, day, ward, nctr in _days(session)}
     assert after[(first, date(2026, 3, 10))] == ("B", True)
     assert after[(second, date(2026, 3, 1))] == ("C", False)
     assert len(after) == len(before) + 1
 
-    patients.delete_days_from(session, [(first, date(2026, 3, 3)), (first, date(2026, 3, 5))])
+    bulk.delete_from_day(
+        session, records.DAYS, [(first, date(2026, 3, 3)), (first, date(2026, 3, 5))]
+    )
     left = _days(session)
     assert all(day < date(2026, 3, 3) for pk, day, *_ in left if pk == first)
     assert any(day >= date(2026, 3, 3) for pk, day, *_ in left if pk == second)
 
-    patients.update_rows(
-        session, patients.SPELLS, ["id", "age"], [(first, 90), (second, 91), (first, 92)]
+    bulk.update_rows(
+        session, records.SPELLS, ["id", "age"], [(first, 90), (second, 91), (first, 92)]
     )
     ages = dict(session.execute(select(Spell.id, Spell.age)).all())
     assert ages == {first: 92, second: 91}
@@ -223,13 +226,14 @@ def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
 def test_read_rows_converts_as_sqlalchemy_does(session: Any) -> None:
     from sqlalchemy import select
 
-    from ingest import patients
+    from ingest import bulk
+    from ingest.census import records
     from models.patients import Spell, SpellDay
 
     _two_spells(session)
-    for columns in (patients._SPELL_SELECT, [c for c in SpellDay.__table__.c]):
+    for columns in (records.SPELL_SELECT, [c for c in SpellDay.__table__.c]):
         expected = [tuple(r) for r in session.execute(select(*columns)).all()]
-        got = patients.read_rows(session, columns)
+        got = bulk.read_rows(session, columns)
         assert got == expected
         assert [[type(v) for v in r] for r in got] == [[type(v) for v in r] for r in expected]
-    assert patients.read_rows(session, [Spell.__table__.c.id], Spell.__table__.c.id < 0) == []
+    assert bulk.read_rows(session, [Spell.__table__.c.id], Spell.__table__.c.id < 0) == []

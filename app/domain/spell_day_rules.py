@@ -2,7 +2,7 @@
 
 Everything here is a plain function of a spell's admission, its ordered census states, the
 Red2Green statuses recorded for its days, its discharge and its latest census: no database.
-``ingest.patients`` feeds it and writes what it returns. The rules (DESIGN.md §4.2, §4.3,
+``ingest.census`` feeds it and writes what it returns. The rules (DESIGN.md §4.2, §4.3,
 §4.6), applied to the end of each Europe/London day D (a census belongs to day D when its
 local date is D):
 
