@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.domain.vocabularies import AGENCIES, PATHWAYS
-from app.metrics import flow, patients, timebase, windows
+from app.metrics import flow, patient_level, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient, DelayedPatients
 from dashboards import figures, formats
@@ -80,7 +80,7 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
     at = parse_at(filters.at)
     result = cached(
         session,
-        patients.delayed,
+        patient_level.delayed,
         now_bound=at is None,
         at=at,
         site=filters.site or ward_site or None,

@@ -46,7 +46,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.domain.days import local_instants
 from app.domain.delay_bands import DISCHARGE_CUTOFF, band_of, delay_at_discharge
-from models.patients import (
+from models.spells import (
     Spell,
     SpellDay,
     SpellDayCount,

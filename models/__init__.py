@@ -11,7 +11,9 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
-from models.patients import (
+from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
+from models.security import ApiToken, AuditEvent, User, UserSession
+from models.spells import (
     Spell,
     SpellDay,
     SpellDayCount,
@@ -21,8 +23,6 @@ from models.patients import (
     SpellEvent,
     SpellState,
 )
-from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
-from models.security import ApiToken, AuditEvent, User, UserSession
 
 __all__ = [
     "FEEDS",

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sample_data.clock import iso
-from sample_data.patients import Census, census_fields, discharge_fields
 from sample_data.simulation import World
+from sample_data.spells import Census, census_fields, discharge_fields
 from sample_data.world import Organisations
 
 BED_COLUMNS = (

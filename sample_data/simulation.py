@@ -17,7 +17,7 @@ from typing import Any
 from sample_data import capacity
 from sample_data.clock import DAY, HOUR, MINUTE, iso, local_date, local_time, midnight, weekday
 from sample_data.clock import winter as winter_pressure
-from sample_data.patients import (
+from sample_data.spells import (
     PATHWAY_DECKS,
     Deck,
     Spell,

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.core.db import make_engine  # noqa: E402
-from app.metrics import flow, patients  # noqa: E402
+from app.metrics import flow, patient_level  # noqa: E402
 from tests.browser import support  # noqa: E402
 
 
@@ -34,8 +34,8 @@ def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, st
     with Session(engine) as session:
         summary = flow.summary(session, at=moment)
         site = next(s for s in summary.sites if s.kind == "acute")
-        p3 = patients.delayed(session, at=moment, pathway=3).patients
-        everyone = patients.delayed(session, at=moment).patients
+        p3 = patient_level.delayed(session, at=moment, pathway=3).patients
+        everyone = patient_level.delayed(session, at=moment).patients
     engine.dispose()
     patient = (p3 or everyone)[0]
     query = "live=1" if live else "at=" + quote(at)  # a live store is shown as of now

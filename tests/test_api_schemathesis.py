@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 from app.main import create_app
 from app.security.roles import Role
 from models.ingest import IngestRun
-from models.patients import Spell
+from models.spells import Spell
 from tests.security_helpers import sign_in
 from tests.test_metrics_scenario import load_scenario
 

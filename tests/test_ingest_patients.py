@@ -21,7 +21,7 @@ from ingest.census import PatientBatchResult, apply_patient_batch
 from ingest.contracts import PatientRow, ValidationContext
 from ingest.notices import NoticeSink
 from models import IngestRun, Spell, SpellDay, SpellEvent, SpellState
-from models.patients import PatientCensus, SpellDayStatus
+from models.spells import PatientCensus, SpellDayStatus
 
 LONDON = ZoneInfo("Europe/London")
 CONTEXT = ValidationContext(

@@ -161,7 +161,7 @@ def test_pseudonym_is_hmac_sha256(key: str) -> None:
 def _two_spells(session: Any) -> list[int]:
     from sqlalchemy import select
 
-    from models.patients import Spell
+    from models.spells import Spell
     from tests.test_ingest_patients import apply, row
 
     census = "2026-03-03T08:00"
@@ -178,7 +178,7 @@ def _two_spells(session: Any) -> list[int]:
 def _days(session: Any) -> list[tuple[Any, ...]]:
     from sqlalchemy import select
 
-    from models.patients import SpellDay
+    from models.spells import SpellDay
 
     query = select(SpellDay.spell_pk, SpellDay.day, SpellDay.ward_code, SpellDay.nctr)
     return [tuple(r) for r in session.execute(query.order_by(SpellDay.spell_pk, SpellDay.day))]
@@ -191,7 +191,7 @@ def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
 
     from ingest import bulk
     from ingest.census import records
-    from models.patients import Spell
+    from models.spells import Spell
 
     first, second = _two_spells(session)
     before = _days(session)
@@ -202,14 +202,14 @@ def test_bulk_writes_do_what_one_row_at_a_time_does(session: Any) -> None:
         (first, date(2026, 3, 10), "RXA01", "B", True, "red"),  # the same key: the last wins
         (second, date(2026, 3, 1), "RXA01", "C", False, "green"),  # an existing day: updated
     ]
-    bulk.write_rows(session, records.DAYS, names, rows, key=("spell_pk", "day"))
+    bulk.write_rows(session, records.SPELL_DAYS, names, rows, key=("spell_pk", "day"))
     after = {(pk, day): (ward, nctr) for pk, day, ward, nctr in _days(session)}
     assert after[(first, date(2026, 3, 10))] == ("B", True)
     assert after[(second, date(2026, 3, 1))] == ("C", False)
     assert len(after) == len(before) + 1
 
     bulk.delete_from_day(
-        session, records.DAYS, [(first, date(2026, 3, 3)), (first, date(2026, 3, 5))]
+        session, records.SPELL_DAYS, [(first, date(2026, 3, 3)), (first, date(2026, 3, 5))]
     )
     left = _days(session)
     assert all(day < date(2026, 3, 3) for pk, day, *_ in left if pk == first)
@@ -228,7 +228,7 @@ def test_read_rows_converts_as_sqlalchemy_does(session: Any) -> None:
 
     from ingest import bulk
     from ingest.census import records
-    from models.patients import Spell, SpellDay
+    from models.spells import Spell, SpellDay
 
     _two_spells(session)
     for columns in (records.SPELL_SELECT, [c for c in SpellDay.__table__.c]):

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.metrics import capacity, flow, patients, timebase, trends
+from app.metrics import capacity, flow, patient_level, timebase, trends
 from bench import api, baseline
 from models import (
     DelayReason,
@@ -473,7 +473,7 @@ def test_the_delayed_list_and_each_sites_census_are_the_pandas_baselines(
 ) -> None:
     now = baseline.in_hospital_at(pandas_spells, store.at)
     beyond = baseline.days_beyond_drd(now, store.at)
-    listed = patients.delayed(session, at=store.at)
+    listed = patient_level.delayed(session, at=store.at)
     assert {p.spell_id: p.days_beyond_drd for p in listed.patients} == dict(
         zip(now.loc[beyond.index, "spell_id"], beyond.tolist(), strict=True)
     )

@@ -21,7 +21,7 @@ from app.core.db import reset_caches
 from app.metrics.registry import METRICS
 from app.security.principal import Principal
 from app.security.roles import Role, rule_for
-from models.patients import Spell
+from models.spells import Spell
 from tests.security_helpers import (  # noqa: F401
     bearer,
     build_secure_app,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.api.deps import read_session
 from app.api.metrics_params import At, Council, MetricsRoute, SiteCode, json_response
 from app.api.security_deps import PatientAuditDep
-from app.metrics import patients
+from app.metrics import patient_level
 from app.metrics.cache import cached_json
 from app.metrics.schemas import DelayedPatients, Journey
 
@@ -47,7 +47,7 @@ def delayed(
     with read_session() as session:
         body, count = cached_json(
             session,
-            patients.delayed,
+            patient_level.delayed,
             DelayedPatients,
             now_bound=at is None,
             keep=lambda result: result.count,
@@ -67,4 +67,4 @@ def journey(record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64
 
 
 def _journey(session: Session, *, spell_id: str) -> Journey:
-    return patients.journey(session, spell_id)
+    return patient_level.journey(session, spell_id)

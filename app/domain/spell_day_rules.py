@@ -119,7 +119,7 @@ def last_bed_day(*, discharged_at: datetime | None, last_census_at: datetime, tz
     return local_date(last_census_at, tz)
 
 
-def red2green(
+def red_green_status(
     recorded: RecordedStatus | None, *, nctr: bool, delay_reason_code: str | None
 ) -> tuple[str, str | None]:
     """The Red2Green status a day counts as, and its reason (§4.6)."""
@@ -155,7 +155,7 @@ def day_facts(
                 break
     in_ward = latest if latest is not None else states[0]
     if governing is None:
-        status, reason = red2green(recorded, nctr=False, delay_reason_code=None)
+        status, reason = red_green_status(recorded, nctr=False, delay_reason_code=None)
         return SpellDayFacts(
             day=day,
             ward_code=in_ward.ward_code,
@@ -171,7 +171,9 @@ def day_facts(
             r2g_status=status,
             r2g_reason_code=reason,
         )
-    status, reason = red2green(recorded, nctr=True, delay_reason_code=governing.delay_reason_code)
+    status, reason = red_green_status(
+        recorded, nctr=True, delay_reason_code=governing.delay_reason_code
+    )
     return SpellDayFacts(
         day=day,
         ward_code=in_ward.ward_code,

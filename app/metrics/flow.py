@@ -39,9 +39,9 @@ from app.metrics.queries import (
 )
 from app.metrics.ratios import pct
 from app.metrics.rollups import (
-    DAYS,
-    DISCHARGES,
-    WARD_DAYS,
+    DAY_COUNTS,
+    DISCHARGE_COUNTS,
+    WARD_TOTALS,
     bed_days,
     day_counts,
     day_totals,
@@ -239,12 +239,12 @@ def _labeller(session: Session, group_by: str) -> Labeller:
 
 
 def _group_columns(group_by: str) -> list[SQLColumnExpression[str | None]]:
-    """The Red2Green group columns of ``DAYS``."""
+    """The Red2Green group columns of ``DAY_COUNTS``."""
     columns: dict[str, list[SQLColumnExpression[str | None]]] = {
-        "site": [DAYS.site_code],
-        "ward": [DAYS.site_code, DAYS.ward_code],
+        "site": [DAY_COUNTS.site_code],
+        "ward": [DAY_COUNTS.site_code, DAY_COUNTS.ward_code],
         # the reason a red day was red
-        "r2g_reason": [DAYS.r2g_reason_code],
+        "r2g_reason": [DAY_COUNTS.r2g_reason_code],
     }
     return columns[group_by]
 
@@ -272,8 +272,8 @@ def delayed_days(
     if group_by is None:
         total = int(
             session.scalar(
-                select(func.coalesce(func.sum(WARD_DAYS.nctr_days), 0)).where(
-                    WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code)
+                select(func.coalesce(func.sum(WARD_TOTALS.nctr_days), 0)).where(
+                    WARD_TOTALS.day.between(start, end), in_site(WARD_TOTALS.site_code, code)
                 )
             )
             or 0
@@ -281,11 +281,11 @@ def delayed_days(
         return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
     query: Select[*tuple[Any, ...]]
     if group_by == "site":
-        delayed = func.sum(WARD_DAYS.nctr_days)
+        delayed = func.sum(WARD_TOTALS.nctr_days)
         query = (
-            select(WARD_DAYS.site_code, delayed)
-            .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code))
-            .group_by(WARD_DAYS.site_code)
+            select(WARD_TOTALS.site_code, delayed)
+            .where(WARD_TOTALS.day.between(start, end), in_site(WARD_TOTALS.site_code, code))
+            .group_by(WARD_TOTALS.site_code)
             .having(delayed > 0)
         )
     else:
@@ -333,9 +333,16 @@ def discharge_delays(
     code = _site_code(session, site)
     counts: dict[str, tuple[int, int]] = {}
     for band_name, n, days_lost in session.execute(
-        select(DISCHARGES.band, func.sum(DISCHARGES.n), func.sum(DISCHARGES.delay_days))
-        .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, code))
-        .group_by(DISCHARGES.band)
+        select(
+            DISCHARGE_COUNTS.band,
+            func.sum(DISCHARGE_COUNTS.n),
+            func.sum(DISCHARGE_COUNTS.delay_days),
+        )
+        .where(
+            DISCHARGE_COUNTS.discharge_date.between(start, end),
+            in_site(DISCHARGE_COUNTS.site_code, code),
+        )
+        .group_by(DISCHARGE_COUNTS.band)
     ):
         counts[band_name] = (int(n), int(days_lost or 0))
     discharges = sum(n for n, _ in counts.values())
@@ -392,9 +399,9 @@ def red2green(
     keys = _group_columns("r2g_reason" if group_by == "reason" else group_by)
     counts: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for *values, status, n in session.execute(
-        select(*keys, DAYS.r2g_status, bed_days())
-        .where(DAYS.day.between(start, end), in_site(DAYS.site_code, code))
-        .group_by(*keys, DAYS.r2g_status)
+        select(*keys, DAY_COUNTS.r2g_status, bed_days())
+        .where(DAY_COUNTS.day.between(start, end), in_site(DAY_COUNTS.site_code, code))
+        .group_by(*keys, DAY_COUNTS.r2g_status)
     ):
         counts[_group_key(values)][status] += int(n)
     label = _labeller(session, group_by)
@@ -436,10 +443,10 @@ def _breakdown(
     day_columns: list[ColumnElement[str]]
     if level == "site":
         patient_columns = [patients.c.site_code]
-        day_columns = [WARD_DAYS.site_code.expression]
+        day_columns = [WARD_TOTALS.site_code.expression]
     else:
         patient_columns = [patients.c.site_code, patients.c.ward_code]
-        day_columns = [WARD_DAYS.site_code.expression, WARD_DAYS.ward_code.expression]
+        day_columns = [WARD_TOTALS.site_code.expression, WARD_TOTALS.ward_code.expression]
     # a site's occupancy is its G&A wards'; a ward's is its own, whatever its bed base
     bed_base = GENERAL_ACUTE if level == "site" else None
     occupancy = occupancy_at(session, [at], site=code, level=level, bed_base=bed_base).get(at, {})
@@ -455,7 +462,7 @@ def _breakdown(
         tuple(key): (int(delayed), int(red), int(green), int(nr))
         for *key, delayed, red, green, nr in session.execute(
             select(*day_columns, *day_totals())
-            .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, code))
+            .where(WARD_TOTALS.day.between(start, end), in_site(WARD_TOTALS.site_code, code))
             .group_by(*day_columns)
         )
     }

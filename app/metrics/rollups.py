@@ -15,11 +15,11 @@ from app.metrics.timebase import days
 from models import SpellDayCount, SpellDayWardTotal, SpellDischargeCount
 
 #: bed days, counted from the roll-up of ``spell_days`` (one row per day, site and attributes)
-DAYS = SpellDayCount
+DAY_COUNTS = SpellDayCount
 #: the same bed days summed per day, site and ward, with the NCtR and Red2Green split
-WARD_DAYS = SpellDayWardTotal
+WARD_TOTALS = SpellDayWardTotal
 #: discharges rolled up per discharge day, site, delay band, NCtR and the 17:00 cut-off
-DISCHARGES = SpellDischargeCount
+DISCHARGE_COUNTS = SpellDischargeCount
 #: discharged within one day of the DRD in force: the delay bands "0" and "1"
 WITHIN_1_DAY_BANDS = ("0", "1")
 
@@ -30,21 +30,21 @@ def in_site(column: SQLColumnExpression[str], site: str | None) -> ColumnElement
 
 
 def bed_days(condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
-    """SQL: the number of bed days (meeting ``condition``) in the rows of a ``DAYS`` query."""
+    """SQL: the number of bed days (meeting ``condition``) in the rows of a ``DAY_COUNTS`` query."""
     if condition is None:
-        return func.coalesce(func.sum(DAYS.n), 0)
-    return func.coalesce(func.sum(case((condition, DAYS.n), else_=0)), 0)
+        return func.coalesce(func.sum(DAY_COUNTS.n), 0)
+    return func.coalesce(func.sum(case((condition, DAY_COUNTS.n), else_=0)), 0)
 
 
 def day_totals() -> list[ColumnElement[int]]:
-    """SQL: NCtR, red, green and not-recorded bed days, from ``WARD_DAYS``."""
+    """SQL: NCtR, red, green and not-recorded bed days, from ``WARD_TOTALS``."""
     return [
         func.coalesce(func.sum(column), 0)
         for column in (
-            WARD_DAYS.nctr_days,
-            WARD_DAYS.red_days,
-            WARD_DAYS.green_days,
-            WARD_DAYS.not_recorded_days,
+            WARD_TOTALS.nctr_days,
+            WARD_TOTALS.red_days,
+            WARD_TOTALS.green_days,
+            WARD_TOTALS.not_recorded_days,
         )
     ]
 
@@ -53,9 +53,9 @@ def day_counts(session: Session, start: date, end: date, site: str | None) -> pd
     """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
     patient NCtR (``nctr``), and red, green and not-recorded days."""
     rows = session.execute(
-        select(WARD_DAYS.day, *day_totals())
-        .where(WARD_DAYS.day.between(start, end), in_site(WARD_DAYS.site_code, site))
-        .group_by(WARD_DAYS.day)
+        select(WARD_TOTALS.day, *day_totals())
+        .where(WARD_TOTALS.day.between(start, end), in_site(WARD_TOTALS.site_code, site))
+        .group_by(WARD_TOTALS.day)
     ).all()
     frame = pd.DataFrame(rows, columns=["day", "nctr", "red", "green", "not_recorded"])
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
@@ -65,8 +65,8 @@ def day_counts(session: Session, start: date, end: date, site: str | None) -> pd
 def discharge_sum(condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
     """SQL: the number of discharges (meeting ``condition``) in the rows of a query."""
     if condition is None:
-        return func.coalesce(func.sum(DISCHARGES.n), 0)
-    return func.coalesce(func.sum(case((condition, DISCHARGES.n), else_=0)), 0)
+        return func.coalesce(func.sum(DISCHARGE_COUNTS.n), 0)
+    return func.coalesce(func.sum(case((condition, DISCHARGE_COUNTS.n), else_=0)), 0)
 
 
 def discharge_counts(
@@ -75,17 +75,20 @@ def discharge_counts(
     """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
     ``split_1700``, those by 17:00), and those within one day of the DRD."""
     columns: list[SQLColumnExpression[object]] = [
-        DISCHARGES.discharge_date,
+        DISCHARGE_COUNTS.discharge_date,
         discharge_sum(),
-        discharge_sum(DISCHARGES.nctr.is_(True)),
-        discharge_sum(DISCHARGES.band.in_(WITHIN_1_DAY_BANDS)),
+        discharge_sum(DISCHARGE_COUNTS.nctr.is_(True)),
+        discharge_sum(DISCHARGE_COUNTS.band.in_(WITHIN_1_DAY_BANDS)),
     ]
     if split_1700:
-        columns.append(discharge_sum(DISCHARGES.by_cutoff.is_(True)))
+        columns.append(discharge_sum(DISCHARGE_COUNTS.by_cutoff.is_(True)))
     rows = session.execute(
         select(*columns)
-        .where(DISCHARGES.discharge_date.between(start, end), in_site(DISCHARGES.site_code, site))
-        .group_by(DISCHARGES.discharge_date)
+        .where(
+            DISCHARGE_COUNTS.discharge_date.between(start, end),
+            in_site(DISCHARGE_COUNTS.site_code, site),
+        )
+        .group_by(DISCHARGE_COUNTS.discharge_date)
     ).all()
     names = ["day", "discharges", "nctr_discharged", "within_1_day"]
     frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)

@@ -19,7 +19,7 @@ from app.metrics.ratios import pct
 from app.metrics.rollups import day_counts, discharge_counts
 from app.metrics.timebase import day_end, local_date
 from models import BedSnapshot, CareHomeSnapshot
-from models.patients import PatientCensus
+from models.spells import PatientCensus
 
 WeeklyValues = list[float | None]
 

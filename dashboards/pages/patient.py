@@ -8,7 +8,7 @@ import dash
 from dash import html
 from sqlalchemy.orm import Session
 
-from app.metrics import patients
+from app.metrics import patient_level
 from app.metrics.cache import cached
 from app.metrics.schemas import Journey, JourneyEvent
 from dashboards import components, figures, formats
@@ -118,7 +118,7 @@ def _day_rows(journey: Journey) -> list[dict[str, Any]]:
 
 
 def _journey(session: Session, *, spell_id: str) -> Journey:
-    return patients.journey(session, spell_id)
+    return patient_level.journey(session, spell_id)
 
 
 @safe_layout

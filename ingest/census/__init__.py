@@ -4,7 +4,7 @@ history, their bed days.
 ``apply_patient_batch`` is called by the loader inside the batch's one transaction, with the
 rows that passed the contract. It registers the sites, wards and councils the rows name
 (``ingest.registry``) and keeps ``spells``, ``spell_states``, ``spell_events``,
-``spell_day_statuses``, ``spell_days`` and ``patient_censuses`` (see ``models/patients.py``)
+``spell_day_statuses``, ``spell_days`` and ``patient_censuses`` (see ``models/spells.py``)
 in step. It never commits. How DESIGN.md §3 and §4 are read here is written beside the code
 that does it (the per-day rules themselves are in ``app/domain/spell_day_rules.py``):
 

@@ -16,7 +16,7 @@ from ingest.census.batch import Batch
 from ingest.census.history import later
 from ingest.census.records import (
     CENSUSES,
-    DAYS,
+    SPELL_DAYS,
     SPELL_SELECT,
     SPELLS,
     STATE_COLUMNS,
@@ -102,11 +102,11 @@ def load_history(
     state_columns = [STATES.c.id, STATES.c.spell_pk, STATES.c.observed_at]
     state_columns += [STATES.c[c] for c in STATE_COLUMNS]
     day_columns = [
-        DAYS.c.spell_pk,
-        DAYS.c.day,
-        DAYS.c.day_status_recorded,
-        DAYS.c.red_reason_recorded,
-        DAYS.c.day_status_recorded_at,
+        SPELL_DAYS.c.spell_pk,
+        SPELL_DAYS.c.day,
+        SPELL_DAYS.c.day_status_recorded,
+        SPELL_DAYS.c.red_reason_recorded,
+        SPELL_DAYS.c.day_status_recorded_at,
     ]
     parked_columns = [
         STATUSES.c.spell_pk,
@@ -123,9 +123,9 @@ def load_history(
             order_by=(STATES.c.spell_pk, STATES.c.observed_at),
         ):
             states[spell_pk].append(StateRecord(pk, observed_at, StateValues._make(values)))
-        recorded = DAYS.c.day_status_recorded.is_not(None)
+        recorded = SPELL_DAYS.c.day_status_recorded.is_not(None)
         for spell_pk, day, status, reason, recorded_at in read_rows(
-            session, day_columns, DAYS.c.spell_pk.in_(chunk), recorded
+            session, day_columns, SPELL_DAYS.c.spell_pk.in_(chunk), recorded
         ):
             statuses[spell_pk][day] = RecordedStatus(status, reason, recorded_at)
         for spell_pk, day, status, reason, recorded_at in read_rows(
@@ -143,14 +143,14 @@ def statuses_of_day(batch: Batch, day: date, pks: Sequence[int]) -> dict[int, Re
     today: dict[int, RecordedStatus] = {}
     for chunk in batch.chunks(pks):
         query = select(
-            DAYS.c.spell_pk,
-            DAYS.c.day_status_recorded,
-            DAYS.c.red_reason_recorded,
-            DAYS.c.day_status_recorded_at,
+            SPELL_DAYS.c.spell_pk,
+            SPELL_DAYS.c.day_status_recorded,
+            SPELL_DAYS.c.red_reason_recorded,
+            SPELL_DAYS.c.day_status_recorded_at,
         ).where(
-            DAYS.c.day == day,
-            DAYS.c.spell_pk.in_(chunk),
-            DAYS.c.day_status_recorded.is_not(None),
+            SPELL_DAYS.c.day == day,
+            SPELL_DAYS.c.spell_pk.in_(chunk),
+            SPELL_DAYS.c.day_status_recorded.is_not(None),
         )
         for spell_pk, status, reason, recorded_at in batch.session.execute(query).all():
             today[spell_pk] = RecordedStatus(status, reason, recorded_at)

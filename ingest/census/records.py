@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from app.domain.spell_day_rules import ObservedState
 from ingest.bulk import table_of
 from ingest.contracts import PatientRecord
-from models.patients import (
+from models.spells import (
     PatientCensus,
     Spell,
     SpellDay,
@@ -28,7 +28,7 @@ from models.patients import (
 SPELLS = table_of(Spell)
 STATES = table_of(SpellState)
 EVENTS = table_of(SpellEvent)
-DAYS = table_of(SpellDay)
+SPELL_DAYS = table_of(SpellDay)
 STATUSES = table_of(SpellDayStatus)
 CENSUSES = table_of(PatientCensus)
 

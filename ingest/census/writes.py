@@ -28,10 +28,10 @@ from ingest.census.batch import Batch
 from ingest.census.history import STATE_EVENT_TYPES
 from ingest.census.reads import stored_discharge_days
 from ingest.census.records import (
-    DAYS,
     EVENT_COLUMNS,
     EVENTS,
     SPELL_COLUMNS,
+    SPELL_DAYS,
     SPELL_UPDATE,
     SPELLS,
     STATE_COLUMNS,
@@ -41,7 +41,7 @@ from ingest.census.records import (
     SpellRecord,
     StateRecord,
 )
-from models.patients import PatientCensus
+from models.spells import PatientCensus
 
 #: the columns of a ``spell_days`` row: its spell, day and site, then the rest of the day's
 #: facts — in the table's order, so the driver is given each row as it is (no reordering)
@@ -76,7 +76,7 @@ class CensusWrites:
     events: list[tuple[SpellRecord, Event]] = field(default_factory=list)
     day_deletes_from: list[tuple[SpellRecord, date]] = field(default_factory=list)
     days: list[tuple[SpellRecord, SpellDayFacts]] = field(default_factory=list)
-    # statuses of days that are not bed days (see models.patients.SpellDayStatus)
+    # statuses of days that are not bed days (see models.spells.SpellDayStatus)
     parked: list[tuple[SpellRecord, date, RecordedStatus]] = field(default_factory=list)
 
     def event(self, spell: SpellRecord, event: Event) -> None:
@@ -117,7 +117,7 @@ def prepare_days(batch: Batch, writes: CensusWrites) -> Statements:
     batch.result.days_written += len(days)
     return prepare_rows(
         batch.session,
-        DAYS,
+        SPELL_DAYS,
         DAY_COLUMNS,
         [day_row(spell, facts) for spell, facts in days],
         key=("spell_pk", "day"),
@@ -245,11 +245,11 @@ def _write_days(batch: Batch, w: CensusWrites) -> None:
         touches.add_from(spell.site_code, day)
     for spell, facts in w.days:
         touches.add(spell.site_code, facts.day)
-    delete_from_day(s, DAYS, [(spell.pk, day) for spell, day in w.day_deletes_from])
+    delete_from_day(s, SPELL_DAYS, [(spell.pk, day) for spell, day in w.day_deletes_from])
     if w.days:
         write_rows(
             s,
-            DAYS,
+            SPELL_DAYS,
             DAY_COLUMNS,
             [day_row(spell, facts) for spell, facts in w.days],
             key=("spell_pk", "day"),

@@ -18,7 +18,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session
 
-from app.metrics import flow, patients, registry
+from app.metrics import flow, patient_level, registry
 from dashboards import formats
 from tests.browser import support
 
@@ -71,7 +71,7 @@ def wait_for_rows(driver: WebDriver, grid_id: str, count: int, timeout: float = 
 def _pages(session: Session, at: datetime) -> dict[str, str]:
     summary = flow.summary(session, at=at)
     site = next(s for s in summary.sites if s.kind == "acute")
-    first = patients.delayed(session, at=at).patients[0]
+    first = patient_level.delayed(session, at=at).patients[0]
     return {
         "overview": "/",
         "site": f"/site/{site.site_code}",
@@ -291,11 +291,11 @@ def test_coordinator_finds_the_longest_waiting_p3_patient_in_two_clicks(
     browser: WebDriver, base_url: str, sample_session: Session, sample_at: datetime
 ) -> None:
     support.open_page(browser, f"{base_url}/coordinator?{at_query(sample_at)}", "#coordinator-grid")
-    everyone = patients.delayed(sample_session, at=sample_at)
+    everyone = patient_level.delayed(sample_session, at=sample_at)
     rows = wait_for_rows(browser, "coordinator-grid", everyone.count)
     assert [r["spell_id"] for r in rows[:5]] == [p.spell_id for p in everyone.patients[:5]]
 
-    p3 = patients.delayed(sample_session, at=sample_at, pathway=3)
+    p3 = patient_level.delayed(sample_session, at=sample_at, pathway=3)
     assert p3.count, "the sample has no P3 patient waiting"
     pathway_3 = "//fieldset[legend[text()='Discharge pathway']]//label[text()='P3']"
     browser.find_element(By.XPATH, pathway_3).click()  # click 1
@@ -332,7 +332,7 @@ def test_coordinator_filters_narrow_the_grid_and_the_address(
     site = next(s for s in summary.sites if s.kind == "acute")
     url = f"{base_url}/coordinator?site={site.site_code}&pathway=1&{at_query(sample_at)}"
     support.open_page(browser, url, "#coordinator-grid")
-    expected = patients.delayed(sample_session, at=sample_at, site=site.site_code, pathway=1)
+    expected = patient_level.delayed(sample_session, at=sample_at, site=site.site_code, pathway=1)
     rows = wait_for_rows(browser, "coordinator-grid", expected.count)
     assert {r["site"] for r in rows} <= {site.site_code}
     assert browser.find_element(By.ID, "filter-site").get_attribute("value") == site.site_code
@@ -342,7 +342,7 @@ def test_coordinator_filters_narrow_the_grid_and_the_address(
     box = browser.find_element(By.ID, "filter-min-days")
     box.clear()
     box.send_keys(str(minimum), Keys.ENTER)
-    narrower = patients.delayed(
+    narrower = patient_level.delayed(
         sample_session, at=sample_at, site=site.site_code, pathway=1, min_days=minimum
     )
     rows = wait_for_rows(browser, "coordinator-grid", narrower.count)
