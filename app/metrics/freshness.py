@@ -148,6 +148,11 @@ def as_of(session: Session, at: datetime | None = None) -> dict[str, datetime | 
     return {feed: found.get(feed) for feed in FEEDS}
 
 
+def newest_data(session: Session, at: datetime | None = None) -> datetime | None:
+    """The time of the newest loaded data of any feed at or before ``at`` (None: no data)."""
+    return max((t for t in as_of(session, at).values() if t), default=None)
+
+
 def scheduler_status(session: Session, now: datetime | None = None) -> list[SchedulerStatus]:
     """Whether the scheduler is alive, from its heartbeat."""
     now = now or datetime.now(UTC)

@@ -49,5 +49,5 @@ def latest_complete_week_end(session: Session) -> date:
     """The Sunday ending the last complete week of the data: the rule of
     :func:`last_complete_week_end` applied to the day of the newest data of any feed
     (today when there are no data yet)."""
-    newest = max((t for t in freshness.as_of(session).values() if t), default=None)
+    newest = freshness.newest_data(session)
     return last_complete_week_end(local_date(newest if newest else now_utc()))

@@ -139,7 +139,7 @@ def layout(**_query: str) -> html.Div:
         sources = freshness.feed_status(session, now, by_source=True)
         scheduler = freshness.scheduler_status(session, now)
         runs = feed_runs.list_runs(session, limit=RUN_LIMIT)
-    newest = max((f.last_snapshot_at for f in feeds if f.last_snapshot_at), default=None)
+        newest = freshness.newest_data(session, now)
     run_options = [{"label": "All runs (newest rows first)", "value": ALL_RUNS}] + [
         {
             "label": f"Run {run.id}: {run.feed}, {run.rows_quarantined} rows, "
