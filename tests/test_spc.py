@@ -513,3 +513,46 @@ def test_to_dict_is_json_ready() -> None:
         "side": "high",
     }
     assert payload["points"][13]["value"] is None
+
+
+# --- limits within what the measure can take (DESIGN §4.10) --------------------------------
+# Counts 0, 4, 0, 4: mean 2; moving ranges 4, 4, 4 → mR̄ 4 (cut-off 13.07, none cut)
+#   limits 2 ± 2.66·4 = 2 ± 10.64 → −8.64 and 12.64; near limits 2 ± 1.77333·4 → −5.0933, 9.0933
+# A count cannot be below 0, so the lower limit and the lower near limit are drawn at 0.
+SMALL_COUNTS = [0.0, 4.0, 0.0, 4.0]
+
+
+def test_a_lower_limit_below_zero_for_a_count_is_drawn_at_zero() -> None:
+    unbounded = xmr(weekly(SMALL_COUNTS), direction="decrease")
+    assert unbounded.lower_limit == pytest.approx(-8.64)
+    counted = xmr(weekly(SMALL_COUNTS), direction="decrease", value_range=(0.0, None))
+    assert counted.lower_limit == 0.0
+    assert counted.lower_near == 0.0
+    assert counted.upper_limit == pytest.approx(12.64)
+    assert counted.upper_near == pytest.approx(9.09333, abs=1e-4)
+    assert all(point.lower_limit == 0.0 for point in counted.points)
+    # the points are judged the same: all common cause either way
+    assert types_from(counted, 0) == types_from(unbounded, 0) == ["common"] * 4
+
+
+def test_an_upper_limit_over_100_for_a_percentage_is_drawn_at_100() -> None:
+    # 90, 99, 90, 99: mean 94.5; mR̄ 9 → limits 94.5 ± 23.94 → 70.56 and 118.44 → 100
+    result = xmr(weekly([90.0, 99.0, 90.0, 99.0]), direction="increase", value_range=(0.0, 100.0))
+    assert result.upper_limit == 100.0
+    assert result.lower_limit == pytest.approx(70.56)
+
+
+def test_a_target_of_zero_passes_when_the_count_cannot_go_lower() -> None:
+    # increase, target 0: every count within the drawn limits (0 to 12.64) is ≥ 0 → pass; with
+    # the unbounded lower limit (−8.64) the target would sit inside the limits: hit and miss
+    bounded = xmr(weekly(SMALL_COUNTS), direction="increase", target=0.0, value_range=(0.0, None))
+    assert bounded.assurance_icon == "pass"
+    unbounded = xmr(weekly(SMALL_COUNTS), direction="increase", target=0.0)
+    assert unbounded.assurance_icon == "hit_and_miss"
+
+
+def test_the_registry_bounds_percentages_and_counts() -> None:
+    from app.metrics.registry import METRICS
+
+    ranges = {m.unit: m.value_range for m in METRICS.values()}
+    assert ranges == {"%": (0.0, 100.0), "patients": (0.0, None), "days": (0.0, None)}

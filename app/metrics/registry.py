@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.metrics import weekly as weekly_series
 from app.metrics.errors import InvalidParameter
 from app.metrics.schemas import Direction, MetricInfo
+from app.metrics.spc import ValueRange
 
 WeeklySeries = Callable[[Session, Sequence[date], str | None], list[float | None]]
 
@@ -26,6 +27,12 @@ class Metric:
     definition: str
     weekly: WeeklySeries
     target: float | None = None
+
+    @property
+    def value_range(self) -> ValueRange:
+        """What the measure can take: 0–100 for a percentage, 0 or more for a count of
+        patients or days."""
+        return (0.0, 100.0) if self.unit == "%" else (0.0, None)
 
     def info(self) -> MetricInfo:
         return MetricInfo(

@@ -43,6 +43,9 @@ VariationIcon = Literal[
     "special_cause_neutral_low",
 ]
 AssuranceIcon = Literal["pass", "fail", "hit_and_miss", "none"]
+#: what a measure can take: (lowest, highest), None where it is unbounded
+ValueRange = tuple[float | None, float | None]
+UNBOUNDED: ValueRange = (None, None)
 
 DIRECTIONS: tuple[Direction, ...] = ("increase", "decrease", "neutral")
 LIMIT_FACTOR = 2.66
@@ -153,6 +156,7 @@ def xmr(
     baseline: int | None = None,
     run_length: int = 7,
     trend_length: int = 7,
+    value_range: ValueRange = UNBOUNDED,
 ) -> SpcResult:
     """An XmR chart of ``(x, value)`` points, in order, with Making Data Count rules and icons.
 
@@ -178,7 +182,9 @@ def xmr(
     every value within the limits meets it.)
 
     Fewer than two baseline values give no limits: every point is common cause. A series whose
-    baseline never moves (mR̄ = 0) has limits equal to its mean.
+    baseline never moves (mR̄ = 0) has limits equal to its mean. ``value_range`` is what the
+    measure can take (``(0, None)`` for a count, ``(0, 100)`` for a percentage): a limit beyond
+    it is drawn at the bound, and the assurance icon is judged against the limits so drawn.
     """
     checked_direction = _checked_direction(direction)
     _check_length("run_length", run_length)
@@ -192,7 +198,7 @@ def xmr(
     values = [_clean(raw) for _, raw in points]
     baseline_end = len(values) if baseline is None else baseline
     baseline_values = [v for i, v in enumerate(values) if v is not None and i < baseline_end]
-    limits = _limits(baseline_values)
+    limits = _limits(baseline_values, value_range)
 
     if limits is None:
         mean = math.fsum(baseline_values) / len(baseline_values) if baseline_values else None
@@ -265,8 +271,20 @@ def _clean(raw: float | None) -> float | None:
     return value
 
 
-def _limits(baseline_values: list[float]) -> _Limits | None:
-    """Mean, screened mR̄ and limits of the baseline; None below two values."""
+def _within(value: float, value_range: ValueRange) -> float:
+    """``value`` moved onto the nearest bound of ``value_range`` when it lies beyond it."""
+    lowest, highest = value_range
+    if lowest is not None and value < lowest:
+        return lowest
+    if highest is not None and value > highest:
+        return highest
+    return value
+
+
+def _limits(baseline_values: list[float], value_range: ValueRange) -> _Limits | None:
+    """Mean, screened mR̄ and limits of the baseline; None below two values. Limits beyond
+    what the measure can take (a count below 0, a percentage over 100) are drawn at that bound
+    (DESIGN §4.10): no value can lie beyond one, so the rules judge every point the same."""
     if len(baseline_values) < 2:
         return None
     mean = math.fsum(baseline_values) / len(baseline_values)
@@ -280,10 +298,10 @@ def _limits(baseline_values: list[float]) -> _Limits | None:
     return _Limits(
         mean=mean,
         mr_bar=mr_bar,
-        lower=mean - LIMIT_FACTOR * mr_bar,
-        upper=mean + LIMIT_FACTOR * mr_bar,
-        lower_near=mean - NEAR_LIMIT_FACTOR * mr_bar,
-        upper_near=mean + NEAR_LIMIT_FACTOR * mr_bar,
+        lower=_within(mean - LIMIT_FACTOR * mr_bar, value_range),
+        upper=_within(mean + LIMIT_FACTOR * mr_bar, value_range),
+        lower_near=_within(mean - NEAR_LIMIT_FACTOR * mr_bar, value_range),
+        upper_near=_within(mean + NEAR_LIMIT_FACTOR * mr_bar, value_range),
     )
 
 

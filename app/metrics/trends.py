@@ -37,6 +37,7 @@ def weekly(
         list(zip(sundays, values, strict=True)),
         direction=definition.direction,
         target=definition.target,
+        value_range=definition.value_range,
     )
     return WeeklyTrend(
         metric=definition.info(),
