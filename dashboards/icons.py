@@ -41,6 +41,7 @@ class Icon:
 
 
 VARIATION: dict[str, Icon] = {
+    "none": Icon("none", "–", theme.SPC_COMMON, "No data, so no variation icon"),
     "common_cause": Icon(
         "common_cause", "~", theme.SPC_COMMON, "Common cause variation: no significant change"
     ),

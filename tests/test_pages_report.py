@@ -137,3 +137,21 @@ def test_build_html_is_one_self_contained_document() -> None:
     assert "<svg" in document and "Special cause variation: concern" in document
     assert "What changed this week" in document
     assert "No delayed days in this week." in document
+
+
+def test_a_card_with_no_data_says_so_instead_of_common_cause() -> None:
+    from app.metrics.spc import xmr
+
+    # two weeks without a value: nothing to judge (the "No data" card of issue #12)
+    chart = xmr([(END - timedelta(weeks=1), None), (END, None)], direction="decrease")
+    trend = _trend([20, 20]).model_copy(update={"variation_icon": chart.variation_icon})
+    document = report.build_html(
+        title="Weekly discharge flow report: Whole system",
+        subtitle="Week 9 to 15 Nov",
+        charts=[(trend, figure(trend))],
+        changes=[],
+        tables=[],
+        generated_at=datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+    )
+    assert "No data, so no variation icon" in document
+    assert "Common cause variation" not in document

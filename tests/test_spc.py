@@ -445,7 +445,8 @@ def test_no_points() -> None:
         None,
     )
     assert result.provisional
-    assert (result.variation_icon, result.assurance_icon) == ("common_cause", "none")
+    # nothing to judge: no variation icon, not "common cause"
+    assert (result.variation_icon, result.assurance_icon) == ("none", "none")
 
 
 def test_one_point_has_a_mean_but_no_limits() -> None:
@@ -462,6 +463,7 @@ def test_only_missing_values() -> None:
 
     assert result.mean is None
     assert [p.point_type for p in result.points] == ["common", "common"]
+    assert result.variation_icon == "none"
 
 
 # --- validation and serialisation -------------------------------------------------------------

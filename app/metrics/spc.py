@@ -34,6 +34,7 @@ Direction = Literal["increase", "decrease", "neutral"]
 PointType = Literal["improvement", "concern", "neutral", "common"]
 Side = Literal["high", "low"]
 VariationIcon = Literal[
+    "none",  # no value to judge
     "common_cause",
     "special_cause_improvement_high",
     "special_cause_improvement_low",
@@ -173,7 +174,8 @@ def xmr(
     between a rise and a fall) takes the later trend's direction, as NHSRplotthedots does.
     With a "neutral" direction every special cause is ``neutral`` (high or low).
 
-    The variation icon describes the latest point that has a value. The assurance icon compares
+    The variation icon describes the latest point that has a value (``none`` when no point has
+    one). The assurance icon compares
     the target with the limits: ``pass`` when every value within the limits meets it (increase:
     target ≤ lower limit; decrease: target ≥ upper limit), ``fail`` when none can (increase:
     target > upper limit; decrease: target < lower limit), ``hit_and_miss`` otherwise, ``none``
@@ -424,7 +426,9 @@ _VARIATION_ICONS: dict[tuple[PointType, Side], VariationIcon] = {
 
 def _variation_icon(points: list[SpcPoint]) -> VariationIcon:
     latest = next((p for p in reversed(points) if p.value is not None), None)
-    if latest is None or latest.side is None:
+    if latest is None:
+        return "none"  # "No data" is not "common cause": nothing was judged
+    if latest.side is None:
         return "common_cause"
     return _VARIATION_ICONS[(latest.point_type, latest.side)]
 
