@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -103,7 +103,7 @@ class SchedulerJobRun(Base):
     __table_args__ = (
         Index("ix_scheduler_job_runs_job_started", "job_id", "started_at"),
         # one row per job and scheduled tick: a tick already claimed is never run again
-        UniqueConstraint("job_id", "scheduled_at", name="uq_scheduler_job_runs_job_tick"),
+        Index("uq_scheduler_job_runs_job_tick", "job_id", "scheduled_at", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from app.core.config import get_settings
@@ -41,11 +41,19 @@ def two(engine: Engine, tmp_path: Path) -> Iterator[tuple[scheduler.Leadership, 
         eng.dispose()
 
 
-def die(leadership: scheduler.Leadership) -> None:
-    """The leader's process dies: its session ends (PostgreSQL) or its file lock goes (SQLite)."""
+def die(leadership: scheduler.Leadership, engine: Engine) -> None:
+    """The leader's process dies: its session ends (PostgreSQL) or its file lock goes (SQLite).
+
+    On PostgreSQL the server is asked to end the leader's session and to answer only once it
+    has (``pg_terminate_backend`` with a timeout), so the takeover is not a race.
+    """
     if leadership._conn is not None:
-        leadership._conn.invalidate()  # the socket closes: the server ends the session
-        leadership._conn.close()
+        pid = leadership._conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        leadership._conn.commit()
+        with engine.connect() as other:
+            ended = other.execute(text("SELECT pg_terminate_backend(:p, 30000)"), {"p": pid})
+            assert ended.scalar() is True
+        leadership._conn.invalidate()
         leadership._conn = None
     if leadership._file is not None:
         leadership._file.release(force=True)
@@ -53,14 +61,14 @@ def die(leadership: scheduler.Leadership) -> None:
 
 
 def test_only_one_leads_and_the_standby_takes_over(
-    two: tuple[scheduler.Leadership, scheduler.Leadership],
+    engine: Engine, two: tuple[scheduler.Leadership, scheduler.Leadership]
 ) -> None:
     a, b = two
     assert a.acquire() is True
     assert b.acquire() is False  # a standby while a lives
     assert a.acquire() is True  # held for life: asking again keeps it
     assert b.acquire() is False
-    die(a)
+    die(a, engine)
     assert b.acquire() is True  # the first try after the leader's death takes over
     assert a.acquire() is False  # a restarted a is now the standby
 
@@ -91,7 +99,7 @@ def test_each_tick_runs_once_across_a_takeover(
     assert callable(job_a) and callable(job_b)
     job_a()  # 10:00:01, a leads: runs the 10:00:00 tick
     job_b()  # 10:00:13, out of phase: b is a standby and runs nothing
-    die(a)
+    die(a, engine)
     job_b()  # 10:00:13, b takes over: the 10:00:00 tick already ran, so nothing runs
     clock_b.now = T0 + timedelta(seconds=21)
     job_b()  # 10:00:21: the 10:00:20 tick, run by b

@@ -20,24 +20,27 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("ingest_runs") as batch:
-        batch.add_column(sa.Column("lease_expires_at", sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column("lease_holder", sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column("abandoned_at", sa.DateTime(), nullable=True))
+    # plain ALTER TABLE on both databases: SQLite adds and drops columns in place (3.35+),
+    # where a batch copy of ingest_runs would trip the foreign keys of its quarantined rows
+    op.add_column("ingest_runs", sa.Column("lease_expires_at", sa.DateTime(), nullable=True))
+    op.add_column("ingest_runs", sa.Column("lease_holder", sa.String(length=200), nullable=True))
+    op.add_column("ingest_runs", sa.Column("abandoned_at", sa.DateTime(), nullable=True))
     # a tick recorded twice before this revision (a missed and a run row): keep the first
     op.execute(
         "DELETE FROM scheduler_job_runs WHERE scheduled_at IS NOT NULL AND id NOT IN "
         "(SELECT min(id) FROM scheduler_job_runs WHERE scheduled_at IS NOT NULL "
         "GROUP BY job_id, scheduled_at)"
     )
-    with op.batch_alter_table("scheduler_job_runs") as batch:
-        batch.create_unique_constraint("uq_scheduler_job_runs_job_tick", ["job_id", "scheduled_at"])
+    op.create_index(
+        "uq_scheduler_job_runs_job_tick",
+        "scheduler_job_runs",
+        ["job_id", "scheduled_at"],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("scheduler_job_runs") as batch:
-        batch.drop_constraint("uq_scheduler_job_runs_job_tick", type_="unique")
-    with op.batch_alter_table("ingest_runs") as batch:
-        batch.drop_column("abandoned_at")
-        batch.drop_column("lease_holder")
-        batch.drop_column("lease_expires_at")
+    op.drop_index("uq_scheduler_job_runs_job_tick", table_name="scheduler_job_runs")
+    op.drop_column("ingest_runs", "abandoned_at")
+    op.drop_column("ingest_runs", "lease_holder")
+    op.drop_column("ingest_runs", "lease_expires_at")
