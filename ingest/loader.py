@@ -3,9 +3,10 @@
 ``load_batch`` records an ingest run (committed on its own, status ``running``), then reads,
 checks and writes the whole batch in ONE transaction: snapshot rows, registrations,
 quarantined rows, notices, patient changes and the run's final counts commit together, or
-not at all. A process killed mid-batch leaves no row of the batch and a run still
-``running`` (see :func:`mark_abandoned_runs`); sending the file again loads it whole. The
-run's own row is written by :mod:`ingest.run_records`.
+not at all. While it works, a thread renews the run's lease on a connection of its own; a
+process killed mid-batch leaves no row of the batch and a run still ``running`` whose lease
+runs out, which the next sweeper marks abandoned (:func:`mark_abandoned_runs`); sending the
+file again loads it whole. The run's own row is written by :mod:`ingest.run_records`.
 
 Outcomes:
 
@@ -14,7 +15,8 @@ Outcomes:
 * ``failed`` — the file as a whole is unusable (not UTF-8, empty, a required column missing,
   malformed JSON): returned with ``error`` set, every row counted as quarantined and one
   quarantine entry holding the file-level reason. Unexpected errors mark the run failed and
-  are raised again.
+  raise :class:`BatchFailed`, whose words (and the stored error) name the kind of error and
+  the table, never a value or an SQL parameter.
 * the database unavailable — :class:`DatabaseUnavailable` is raised (the source keeps the
   file, the API answers 503).
 """
@@ -26,6 +28,7 @@ import io
 import json
 import logging
 import re
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,7 +58,10 @@ from ingest.notices import NoticeSink
 from ingest.readers import CsvTable, FileProblem, HashingStream, JsonTable, open_table, sniff_format
 from ingest.reasons import reason_message
 from ingest.run_records import (
+    BatchFailed,
     DatabaseUnavailable,
+    LeaseRenewer,
+    describe_error,
     earlier_success,
     finish_duplicate,
     finish_failed,
@@ -66,7 +72,13 @@ from ingest.run_records import (
 )
 from models import FEEDS, IngestNotice, QuarantinedRow
 
-__all__ = ["DatabaseUnavailable", "RunSummary", "load_batch", "mark_abandoned_runs"]
+__all__ = [
+    "BatchFailed",
+    "DatabaseUnavailable",
+    "RunSummary",
+    "load_batch",
+    "mark_abandoned_runs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,24 +135,34 @@ def load_batch(
         file_name = source.name
     run_id = start_run(engine, feed, source_kind, source_name, file_name)
     try:
-        with _binary(source) as raw:
+        with _binary(source) as raw, LeaseRenewer(engine, run_id):
             stream = HashingStream(raw)
             try:
                 chosen = fmt or sniff_format(file_name, stream.peek(512))
                 return _Load(engine, run_id, feed, stream, chosen, layout, progress).run()
             except (OperationalError, InterfaceError) as exc:
-                finish_failed(engine, run_id, f"database error: {exc.orig or exc}")
-                raise DatabaseUnavailable(
-                    f"the database is unavailable: {exc.orig or exc}"
-                ) from exc
+                error = _failed(engine, run_id, feed, exc)
+                raise DatabaseUnavailable(error) from None
             except DatabaseUnavailable:
                 raise
             except Exception as exc:
-                log.exception("ingest run %s of %s failed", run_id, feed)
-                finish_failed(engine, run_id, f"{type(exc).__name__}: {exc}")
-                raise
+                # re-raised without the driver's text or the chain: it carries parameters
+                raise BatchFailed(_failed(engine, run_id, feed, exc)) from None
     finally:
         announce_data_changed()  # this process's metrics cache sees the run at once
+
+
+def _failed(engine: Engine, run_id: int, feed: str, exc: BaseException) -> str:
+    """Log and store a failed run's error: the class and Homeward's words, never values.
+
+    The log keeps where it happened (the stack's frames: file, line, code), not the
+    exception's text, which for a database error quotes the SQL parameters.
+    """
+    error = describe_error(exc)
+    where = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+    log.error("ingest run %s of %s failed: %s\n%s", run_id, feed, error, where)
+    finish_failed(engine, run_id, error)
+    return error
 
 
 @contextmanager

@@ -37,7 +37,11 @@ class IngestRun(Base):
     warnings: Mapped[int] = mapped_column(default=0)
     snapshot_at: Mapped[datetime | None]  # latest snapshot_at in the batch
     duplicate_of_run_id: Mapped[int | None]
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # Homeward's words, never a row value
+    # the loading process renews this while it works; past it, the run was abandoned
+    lease_expires_at: Mapped[datetime | None]
+    lease_holder: Mapped[str | None] = mapped_column(String(200))  # host:pid
+    abandoned_at: Mapped[datetime | None]  # when a sweeper found the lease expired
 
 
 class QuarantinedRow(Base):
@@ -96,12 +100,17 @@ class SchedulerJobRun(Base):
     """A scheduled job's run, including the missed and the failed."""
 
     __tablename__ = "scheduler_job_runs"
-    __table_args__ = (Index("ix_scheduler_job_runs_job_started", "job_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_scheduler_job_runs_job_started", "job_id", "started_at"),
+        # one row per job and scheduled tick: a tick already claimed is never run again
+        Index("uq_scheduler_job_runs_job_tick", "job_id", "scheduled_at", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[str] = mapped_column(String(80))
     scheduled_at: Mapped[datetime | None]
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(12))  # succeeded | failed | missed
+    # running | succeeded | idle (nothing to do) | failed | missed
+    status: Mapped[str] = mapped_column(String(12))
     message: Mapped[str | None] = mapped_column(Text)

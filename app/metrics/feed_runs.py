@@ -1,8 +1,13 @@
-"""Read-side queries over ingest runs, quarantined rows and scheduler jobs (API and pages)."""
+"""Read-side queries over ingest runs, quarantined rows and scheduler jobs (API and pages).
+
+A run is **abandoned** when a sweeper found its lease expired (``abandoned_at``), or — read
+here before any sweeper has written — when it is still ``running`` past its lease: the
+process loading it stopped, and nothing of its batch was kept.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
@@ -29,6 +34,24 @@ class RunOut(BaseModel):
     snapshot_at: datetime | None
     duplicate_of_run_id: int | None
     error: str | None
+    lease_expires_at: datetime | None = None
+    abandoned: bool = False  # the loading process stopped mid-batch (see the module doc)
+
+
+ABANDONED_UNSWEPT = (
+    "abandoned: the process loading this batch stopped (its lease expired without renewal); "
+    "nothing of the batch was kept — send the file again"
+)
+
+
+def _run_out(run: IngestRun, now: datetime) -> RunOut:
+    out = RunOut.model_validate(run)
+    if run.abandoned_at is not None:
+        out.abandoned = True
+    elif run.status == "running" and run.lease_expires_at and run.lease_expires_at < now:
+        out.abandoned = True
+        out.error = ABANDONED_UNSWEPT
+    return out
 
 
 class NoticeOut(BaseModel):
@@ -78,17 +101,19 @@ def list_runs(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    now: datetime | None = None,
 ) -> list[RunOut]:
     """Newest runs first."""
+    now = now or datetime.now(UTC)
     query = select(IngestRun).order_by(IngestRun.id.desc()).limit(limit).offset(offset)
     if feed:
         query = query.where(IngestRun.feed == feed)
     if status:
         query = query.where(IngestRun.status == status)
-    return [RunOut.model_validate(r) for r in session.scalars(query)]
+    return [_run_out(r, now) for r in session.scalars(query)]
 
 
-def get_run(session: Session, run_id: int) -> RunDetail | None:
+def get_run(session: Session, run_id: int, now: datetime | None = None) -> RunDetail | None:
     run = session.get(IngestRun, run_id)
     if run is None:
         return None
@@ -96,7 +121,7 @@ def get_run(session: Session, run_id: int) -> RunDetail | None:
         select(IngestNotice).where(IngestNotice.ingest_run_id == run_id).order_by(IngestNotice.id)
     )
     return RunDetail(
-        **RunOut.model_validate(run).model_dump(),
+        **_run_out(run, now or datetime.now(UTC)).model_dump(),
         notices=[NoticeOut.model_validate(n) for n in notices],
     )
 
@@ -118,5 +143,11 @@ def rejected_rows(
 
 
 def recent_job_runs(session: Session, *, limit: int = 50) -> list[JobRunOut]:
-    query = select(SchedulerJobRun).order_by(SchedulerJobRun.id.desc()).limit(limit)
+    """The newest job runs that did something, failed or were missed (not the idle ticks)."""
+    query = (
+        select(SchedulerJobRun)
+        .where(SchedulerJobRun.status != "idle")
+        .order_by(SchedulerJobRun.id.desc())
+        .limit(limit)
+    )
     return [JobRunOut.model_validate(r) for r in session.scalars(query)]

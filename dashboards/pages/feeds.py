@@ -25,6 +25,7 @@ dash.register_page(
 RUN_LIMIT = 50
 REJECTED_LIMIT = 200
 ALL_RUNS = "all"
+ABANDONED = "Abandoned (the loading process stopped; send again)"
 
 
 def _interval(minutes: int) -> str:
@@ -85,7 +86,7 @@ def _run_rows(runs: list[feed_runs.RunOut]) -> list[dict]:
             "id": run.id,
             "feed": run.feed,
             "source": " · ".join(s for s in (run.source, run.source_name or run.file_name) if s),
-            "status": words.get(run.status, run.status),
+            "status": ABANDONED if run.abandoned else words.get(run.status, run.status),
             "started": formats.date_time(run.started_at),
             "snapshot": formats.date_time(run.snapshot_at),
             "rows_in": formats.number(run.rows_in),
