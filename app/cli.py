@@ -159,26 +159,43 @@ def users_create(
         str,
         typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password."),
     ],
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="Whose patients a coordinator sees: system, council:CODE, trust:CODE or "
+            "sites:CODE,CODE (for example council:E06000015)."
+        ),
+    ] = "system",
 ) -> None:
     """Create a person's account (for example the first admin of a new deployment)."""
     from datetime import UTC, datetime
 
     from app.core.db import session_scope
+    from app.domain.scopes import ScopeError, parse_scope
     from app.security.accounts import AccountError, create_user
     from app.security.passwords import check_policy
 
+    try:
+        limited_to = parse_scope(scope)
+    except ScopeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scope") from exc
     problem = check_policy(password, username=username)
     if problem:
         raise typer.BadParameter(problem, param_hint="--password")
     try:
         with session_scope() as session:
             create_user(
-                session, username=username, role=role, password=password, now=datetime.now(UTC)
+                session,
+                username=username,
+                role=role,
+                password=password,
+                now=datetime.now(UTC),
+                scope=limited_to,
             )
     except (AccountError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    console.print(f"created {username} ({role})")
+    console.print(f"created {username} ({role}, scope {limited_to})")
 
 
 @tokens_cli.command("create")
@@ -251,7 +268,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app, from HOMEWARD_TRUSTED_PROXIES only
+        # (app/security/proxies.py); uvicorn's own reading would believe loopback peers.
+        proxy_headers=False,
     )
 
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from app.domain.scopes import NOBODY, Scope
 from app.domain.vocabularies import AGENCIES, PATHWAYS
 from app.metrics import flow, patient_level, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient, DelayedPatients
+from app.security.principal import current_principal_or_none
 from dashboards import figures, formats
 from dashboards.data import parse_at
 
@@ -71,6 +73,17 @@ class Filters:
         return f"?{urlencode(pairs)}" if pairs else ""
 
 
+def viewer_scope() -> Scope:
+    """Whose patients the signed-in coordinator may see (nobody's outside a request)."""
+    principal = current_principal_or_none()
+    return principal.scope if principal is not None else NOBODY
+
+
+def everyone(session: Any, at: Any) -> DelayedPatients:
+    """Every delayed patient the viewer may see, unfiltered (for the choices and the count)."""
+    return cached(session, patient_level.delayed, now_bound=at is None, at=at, scope=viewer_scope())
+
+
 def ward_key(site: str, ward: str) -> str:
     return f"{site}/{ward}"
 
@@ -83,6 +96,7 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
         patient_level.delayed,
         now_bound=at is None,
         at=at,
+        scope=viewer_scope(),
         site=filters.site or ward_site or None,
         ward=ward or None,
         pathway=int(filters.pathway) if filters.pathway else None,

@@ -43,6 +43,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Whose patients a coordinator sees (app/domain/scopes.py): system | council:… | trust:… |
+    # sites:…, added by migration 0005.
+    scope: Mapped[str] = mapped_column(String(400), default="system", server_default="system")
 
 
 class UserSession(Base):

@@ -89,7 +89,8 @@ def test_the_record_is_committed_in_a_transaction_of_its_own(engine: Engine) -> 
         3,
         "10.0.0.7",
     )
-    assert row.filters == {"site": "RXA01"} and row.at == T0
+    # the scope the read was limited to is recorded beside the filters (a whole-system one here)
+    assert row.filters == {"site": "RXA01", "scope": "system"} and row.at == T0
     assert events(engine, "x") == []
 
 
@@ -106,7 +107,7 @@ def test_a_patient_level_read_is_audited_who_what_when(
         "patients.probe",
         1,
     )
-    assert row.filters == {"ward": "A1"}  # empty filters are left out
+    assert row.filters == {"ward": "A1", "scope": "system"}  # empty filters are left out
     assert row.at == T0 and row.client == "testclient"
 
 
@@ -148,7 +149,10 @@ def test_admins_search_the_audit_trail(
 
     reads = search(user="test-coordinator", action="patient_read")
     assert reads["total"] == 2
-    assert [e["filters"] for e in reads["events"]] == [{"ward": "B1"}, {"ward": "A1"}]
+    assert [e["filters"] for e in reads["events"]] == [
+        {"ward": "B1", "scope": "system"},
+        {"ward": "A1", "scope": "system"},
+    ]
     assert (
         search(what="probe", since="2026-11-23T10:00:00Z", until="2026-11-23T10:00:01Z")["total"]
         == 2

@@ -98,7 +98,7 @@ def test_patient_pages_are_audited_for_coordinators(app_client: TestClient, engi
         "coordinator",
         "page /coordinator",
     )
-    assert page.filters == {"_pages_location.pathname": "/coordinator"}
+    assert page.filters == {"_pages_location.pathname": "/coordinator", "scope": "system"}
     assert grid.what == "page /coordinator: apply_filters"
     assert grid.filters is not None and grid.filters.get("filter-site.value") == "RXA01"
 

@@ -59,9 +59,11 @@ MATRIX: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/v1/metrics", PEOPLE),
     ("GET", "/api/v1/trends/weekly?metric=delayed_days&weeks=4", PEOPLE),
     ("GET", "/api/v1/feeds/status", PEOPLE),
-    ("GET", "/api/v1/feeds/runs", ("analyst", "coordinator", "admin")),
-    ("GET", "/api/v1/feeds/runs/1/rejected", ("coordinator", "admin")),
-    ("POST", "/api/v1/feeds/beds/batches", ("feed", "admin")),
+    # a feed client reads its own runs; the rejected rows' values only the coordinator and
+    # the sender see (the others get them redacted: tests/test_least_privilege.py)
+    ("GET", "/api/v1/feeds/runs", ("analyst", "coordinator", "admin", "feed")),
+    ("GET", "/api/v1/feeds/runs/1/rejected", ("analyst", "coordinator", "admin", "feed")),
+    ("POST", "/api/v1/feeds/beds/batches", ("feed",)),  # only the feed role delivers
     ("GET", "/api/v1/patients/delayed", ("coordinator",)),
     ("GET", "/api/v1/patients/S1/journey", ("coordinator",)),
     ("GET", "/api/v1/admin/users", ("admin",)),

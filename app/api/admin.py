@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.api.deps import SessionDep
 from app.api.security_deps import get_clock, require_roles
 from app.core.config import get_settings
+from app.domain.scopes import Scope, ScopeError, parse_scope
 from app.security import audit
 from app.security.accounts import AccountError, create_user, get_user, list_users, update_user
 from app.security.passwords import check_policy
@@ -37,6 +38,7 @@ class UserOut(BaseModel):
     role: Role
     is_active: bool
     signs_in_with: str
+    scope: str = Field(description="whose patients a coordinator sees: system, council:…, …")
     created_at: datetime
     last_login_at: datetime | None
 
@@ -49,6 +51,7 @@ class UserOut(BaseModel):
             role=Role(user.role),
             is_active=user.is_active,
             signs_in_with="oidc" if user.oidc_subject else "password",
+            scope=user.scope,
             created_at=user.created_at,
             last_login_at=user.last_login_at,
         )
@@ -59,6 +62,16 @@ class UserCreate(BaseModel):
     role: Role
     password: str | None = Field(default=None, max_length=1000)
     display_name: str | None = Field(default=None, max_length=200)
+    scope: str = Field(
+        default="system",
+        max_length=400,
+        description="system, council:CODE, trust:CODE or sites:CODE,CODE",
+    )
+
+    @field_validator("scope")
+    @classmethod
+    def _readable_scope(cls, value: str | None) -> str | None:
+        return _valid_scope(value)
 
 
 class UserUpdate(BaseModel):
@@ -66,6 +79,30 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
     password: str | None = Field(default=None, max_length=1000)
     display_name: str | None = Field(default=None, max_length=200)
+    scope: str | None = Field(
+        default=None,
+        max_length=400,
+        description="system, council:CODE, trust:CODE or sites:CODE,CODE",
+    )
+
+    @field_validator("scope")
+    @classmethod
+    def _readable_scope(cls, value: str | None) -> str | None:
+        return _valid_scope(value)
+
+
+def _valid_scope(value: str | None) -> str | None:
+    """The scope written as the store keeps it; a scope that cannot be read is a 422."""
+    if value is None:
+        return None
+    try:
+        return str(parse_scope(value))
+    except ScopeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _scope_of(value: str | None) -> Scope | None:
+    return parse_scope(value) if value is not None else None
 
 
 class TokenOut(BaseModel):
@@ -146,11 +183,18 @@ def add_user(body: UserCreate, request: Request, db: SessionDep, admin: AdminDep
             role=body.role,
             password=body.password,
             display_name=body.display_name,
+            scope=parse_scope(body.scope),
             now=get_clock(request)(),
         )
     except AccountError as exc:
         raise HTTPException(409, str(exc))
-    _note(request, db, admin, "user_created", f"user {user.username} as {user.role}")
+    _note(
+        request,
+        db,
+        admin,
+        "user_created",
+        f"user {user.username} as {user.role}, scope {user.scope}"[:400],
+    )
     return UserOut.of(user)
 
 
@@ -176,9 +220,11 @@ def change_user(
         is_active=body.is_active,
         password=body.password,
         display_name=body.display_name,
+        scope=_scope_of(body.scope),
     )
     changed = ", ".join(k for k, v in body.model_dump(exclude_none=True).items() if k != "password")
     changed += ", password" if body.password is not None else ""
+    changed = changed.replace("scope", f"scope {user.scope}") if body.scope else changed
     _note(request, db, admin, "user_changed", f"user {user.username}: {changed.strip(', ')}")
     return UserOut.of(user)
 

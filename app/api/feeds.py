@@ -6,19 +6,25 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from app.api.deps import SessionDep
+from app.api.security_deps import PatientAudit, PrincipalDep, require_roles
 from app.metrics import feed_runs
 from app.metrics.freshness import FeedStatus, SchedulerStatus, feed_status, scheduler_status
+from app.security.principal import Principal
+from app.security.roles import Role
 from ingest.loader import DatabaseUnavailable, load_batch
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 FeedName = Literal["beds", "care_homes", "domiciliary", "patients"]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# Only a feed client delivers batches; the run records which one (its token name), so that it
+# can read back its own runs and rejections.
+FeedClientDep = Annotated[Principal, Depends(require_roles(Role.FEED))]
 # run ids are 32-bit integers in the store: anything larger is no run, and must not reach it
 RunId = Annotated[int, Path(ge=1, le=2_147_483_647, description="an ingest run id")]
 
@@ -58,6 +64,7 @@ class FeedsStatus(BaseModel):
 async def post_batch(
     feed: FeedName,
     request: Request,
+    sender: FeedClientDep,
     layout: Annotated[str | None, Query(description="Column mapping layout name")] = None,
 ) -> JSONResponse:
     """Deliver one batch of a feed: a CSV body (text/csv), a JSON list, or a multipart file."""
@@ -81,7 +88,7 @@ async def post_batch(
             feed,
             body,
             source_kind="api",
-            source_name=request.client.host if request.client else None,
+            source_name=sender.name,  # token:<name>: the client reads its runs back by it
             file_name=file_name,
             fmt=fmt,  # type: ignore[arg-type]
             layout=layout,
@@ -113,46 +120,85 @@ def status(session: SessionDep) -> FeedsStatus:
     )
 
 
+def _own_runs_only(principal: Principal) -> str | None:
+    """A feed client sees only the runs it delivered (by its name); people see every run."""
+    return principal.name if principal.role is Role.FEED else None
+
+
+def _visible_run(session: SessionDep, run_id: int, principal: Principal) -> feed_runs.RunDetail:
+    """The run, or 404 when there is none or it is another feed client's (not 403: a client
+    learns nothing about runs that are not its own)."""
+    found = feed_runs.get_run(session, run_id)
+    sender = _own_runs_only(principal)
+    if found is None or (
+        sender is not None and (found.source, found.source_name) != ("api", sender)
+    ):
+        raise HTTPException(404, f"no ingest run {run_id}")
+    return found
+
+
+def sees_rejected_values(principal: Principal, run: feed_runs.RunDetail) -> bool:
+    """Who sees the values a run's quarantined rows received (DESIGN §7): the coordinator of
+    the whole system (a scoped one might see another council's residents: the rows failed
+    the contract, so whose they are is not known) and the feed client that sent the batch."""
+    if principal.role is Role.COORDINATOR:
+        return principal.is_person and principal.scope.is_system
+    return principal.role is Role.FEED and _own_runs_only(principal) == run.source_name
+
+
 @router.get("/runs", response_model=list[feed_runs.RunOut], operation_id="list_feed_runs")
 def runs(
     session: SessionDep,
+    principal: PrincipalDep,
     feed: FeedName | None = None,
     status: Literal["running", "succeeded", "failed", "duplicate"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[feed_runs.RunOut]:
-    """Ingest runs, newest first."""
-    return feed_runs.list_runs(session, feed=feed, status=status, limit=limit, offset=offset)
+    """Ingest runs, newest first (a feed client: the runs it delivered)."""
+    return feed_runs.list_runs(
+        session,
+        feed=feed,
+        status=status,
+        limit=limit,
+        offset=offset,
+        sent_by=_own_runs_only(principal),
+    )
 
 
 @router.get(
     "/runs/{run_id}",
     response_model=feed_runs.RunDetail,
     operation_id="get_feed_run",
-    responses={404: {"description": "No such run"}},
+    responses={404: {"description": "No such run (or, for a feed client, not its own)"}},
 )
-def run(run_id: RunId, session: SessionDep) -> feed_runs.RunDetail:
+def run(run_id: RunId, session: SessionDep, principal: PrincipalDep) -> feed_runs.RunDetail:
     """One ingest run with its counts, warnings and notices."""
-    found = feed_runs.get_run(session, run_id)
-    if found is None:
-        raise HTTPException(404, f"no ingest run {run_id}")
-    return found
+    return _visible_run(session, run_id, principal)
 
 
 @router.get(
     "/runs/{run_id}/rejected",
     response_model=feed_runs.RejectedPage,
     operation_id="get_feed_run_rejected",
-    responses={404: {"description": "No such run"}},
+    responses={404: {"description": "No such run (or, for a feed client, not its own)"}},
 )
 def rejected(
     run_id: RunId,
+    request: Request,
     session: SessionDep,
+    principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> feed_runs.RejectedPage:
-    """The quarantined rows of a run: line, column, value and the reason to act on."""
-    if feed_runs.get_run(session, run_id) is None:
-        raise HTTPException(404, f"no ingest run {run_id}")
-    total, rows = feed_runs.rejected_rows(session, run_id=run_id, limit=limit, offset=offset)
-    return feed_runs.RejectedPage(run_id=run_id, total=total, rows=rows)
+    """The quarantined rows of a run: line, column and the reason to act on; the values
+    received only for the coordinator (audited) and the feed client that sent the batch."""
+    found = _visible_run(session, run_id, principal)
+    redacted = not sees_rejected_values(principal, found)
+    total, rows = feed_runs.rejected_rows(
+        session, run_id=run_id, limit=limit, offset=offset, redacted=redacted
+    )
+    if not redacted:  # the values received may be patient data: audited like every such read
+        filters = {"run_id": run_id, "feed": found.feed, "limit": limit, "offset": offset}
+        PatientAudit(request, principal)("feeds.rejected", filters, len(rows))
+    return feed_runs.RejectedPage(run_id=run_id, total=total, redacted=redacted, rows=rows)

@@ -1,4 +1,8 @@
-"""Patient level: the delayed patients in hospital and a spell's journey (coordinators)."""
+"""Patient level: the delayed patients in hospital and a spell's journey (coordinators).
+
+Each answer is limited to the caller's scope (a council's residents, a trust's or some sites'
+patients, or the whole system), which the audit row records beside the filters.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from sqlalchemy.orm import Session
 from app.api.deps import read_session
 from app.api.metrics_params import At, Council, MetricsRoute, SiteCode, json_response
 from app.api.security_deps import PatientAuditDep
+from app.domain.scopes import Scope
 from app.metrics import patient_level
 from app.metrics.cache import cached_json
+from app.metrics.errors import NotFound
 from app.metrics.schemas import DelayedPatients, Journey
 
 router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRoute)
@@ -43,6 +49,7 @@ def delayed(
         "agency": agency,
         "min_days": min_days,
     }
+    scope = record.principal.scope
     # The computation may come from the metrics cache; the read is audited every time.
     with read_session() as session:
         body, count = cached_json(
@@ -51,20 +58,30 @@ def delayed(
             DelayedPatients,
             now_bound=at is None,
             keep=lambda result: result.count,
+            scope=scope,
             **filters,
         )
-    record("patients.delayed", filters, patients=count)
+    record("patients.delayed", filters, patients=count)  # the audit adds the scope
     return json_response(body)
 
 
 @router.get("/{spell_id}/journey", response_model=Journey, operation_id="patients_journey")
 def journey(record: PatientAuditDep, spell_id: Annotated[str, Path(max_length=64)]) -> Response:
-    """A spell's events in time order, with each day's red or green status."""
-    with read_session() as session:
-        body, _result = cached_json(session, _journey, Journey, now_bound=False, spell_id=spell_id)
-    record("patients.journey", {"spell_id": spell_id}, patients=1)
+    """A spell's events in time order, with each day's red or green status (404 outside the
+    caller's scope, as for a spell that does not exist)."""
+    scope = record.principal.scope
+    filters = {"spell_id": spell_id}  # the audit adds the scope
+    try:
+        with read_session() as session:
+            body, _result = cached_json(
+                session, _journey, Journey, now_bound=False, spell_id=spell_id, scope=scope
+            )
+    except NotFound:
+        record("patients.journey", filters, patients=0)  # a look outside the scope is kept
+        raise
+    record("patients.journey", filters, patients=1)
     return json_response(body)
 
 
-def _journey(session: Session, *, spell_id: str) -> Journey:
-    return patient_level.journey(session, spell_id)
+def _journey(session: Session, *, spell_id: str, scope: Scope) -> Journey:
+    return patient_level.journey(session, spell_id, scope=scope)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -55,6 +56,9 @@ class Settings(BaseSettings):
     kiosk_session_days: int = Field(default=30, ge=1, le=365)
     # Browser origins allowed to call the API from other sites (CORS); none by default.
     cors_origins: list[str] = []
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma
+    # separated, e.g. "10.0.0.5,172.18.0.0/16"); none by default: the peer is the client.
+    trusted_proxies: str = ""
 
     # OpenID Connect sign-in (e.g. NHS CIS2); off unless an issuer is set.
     oidc_issuer: str | None = None
@@ -98,10 +102,26 @@ class Settings(BaseSettings):
                 self.enable_docs = False
         if self.oidc_issuer and not self.oidc_client_id:
             raise ValueError("HOMEWARD_OIDC_ISSUER is set: set HOMEWARD_OIDC_CLIENT_ID too")
+        self.trusted_proxy_networks()  # an unreadable address refuses to start
         unknown = sorted(set(self.oidc_role_map.values()) - set(ROLES))
         if unknown:
             raise ValueError(f"HOMEWARD_OIDC_ROLE_MAP names unknown roles: {unknown}")
         return self
+
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """``HOMEWARD_TRUSTED_PROXIES`` read as networks (a bare address is a /32 or /128)."""
+        networks = []
+        for item in self.trusted_proxies.split(","):
+            if not item.strip():
+                continue
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"HOMEWARD_TRUSTED_PROXIES: {item.strip()[:60]!r} is not an IP address or "
+                    "network (write e.g. 10.0.0.5 or 172.18.0.0/16, comma separated)"
+                ) from None
+        return tuple(networks)
 
     @property
     def tz(self) -> ZoneInfo:

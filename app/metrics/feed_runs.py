@@ -81,6 +81,7 @@ class RejectedRow(BaseModel):
 class RejectedPage(BaseModel):
     run_id: int
     total: int
+    redacted: bool = True  # value and raw withheld (not the coordinator, nor the sender)
     rows: list[RejectedRow]
 
 
@@ -101,11 +102,14 @@ def list_runs(
     status: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    sent_by: str | None = None,
     now: datetime | None = None,
 ) -> list[RunOut]:
-    """Newest runs first."""
+    """Newest runs first (only those one API client delivered, when ``sent_by`` names it)."""
     now = now or datetime.now(UTC)
     query = select(IngestRun).order_by(IngestRun.id.desc()).limit(limit).offset(offset)
+    if sent_by is not None:
+        query = query.where(IngestRun.source == "api", IngestRun.source_name == sent_by)
     if feed:
         query = query.where(IngestRun.feed == feed)
     if status:
@@ -127,9 +131,19 @@ def get_run(session: Session, run_id: int, now: datetime | None = None) -> RunDe
 
 
 def rejected_rows(
-    session: Session, *, run_id: int | None = None, limit: int = 200, offset: int = 0
+    session: Session,
+    *,
+    run_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    redacted: bool = True,
 ) -> tuple[int, list[RejectedRow]]:
-    """Quarantined rows (of one run, or the newest over all runs)."""
+    """Quarantined rows (of one run, or the newest over all runs).
+
+    Redacted unless asked otherwise: line, column and reason, but not the value or the raw row
+    received, which may be patient data (DESIGN §7: only the coordinator, audited, and the feed
+    client that sent the batch see those).
+    """
     query = select(QuarantinedRow)
     count = select(func.count()).select_from(QuarantinedRow)
     if run_id is not None:
@@ -139,7 +153,10 @@ def rejected_rows(
     else:
         query = query.order_by(QuarantinedRow.id.desc())
     rows = session.scalars(query.limit(limit).offset(offset))
-    return session.scalar(count) or 0, [RejectedRow.model_validate(r) for r in rows]
+    found = [RejectedRow.model_validate(r) for r in rows]
+    if redacted:
+        found = [row.model_copy(update={"value": None, "raw": None}) for row in found]
+    return session.scalar(count) or 0, found
 
 
 def recent_job_runs(session: Session, *, limit: int = 50) -> list[JobRunOut]:

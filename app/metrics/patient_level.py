@@ -1,6 +1,8 @@
 """Patient-level views: every delayed patient in hospital, and one spell's journey.
 
-Patient-level: the API serves these to coordinators only (DESIGN.md §7).
+Patient-level: the API serves these to coordinators only (DESIGN.md §7), each within the
+coordinator's ``scope`` (a council's residents, a trust's or some sites' patients, or the whole
+system): a patient outside it is not listed, and their journey is "not found", as if absent.
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session
 
+from app.domain.scopes import SYSTEM, Scope
 from app.metrics.errors import NotFound
 from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.queries import (
@@ -30,7 +33,7 @@ from app.metrics.schemas import (
     ReasonRef,
 )
 from app.metrics.timebase import day_end, local_date, resolve_at
-from models import Spell, SpellDay, SpellEvent
+from models import Site, Spell, SpellDay, SpellEvent
 
 
 def _reason(code: str | None, reasons: dict[str, tuple[str, str]]) -> ReasonRef | None:
@@ -39,9 +42,26 @@ def _reason(code: str | None, reasons: dict[str, tuple[str, str]]) -> ReasonRef 
     return ReasonRef(code=code, label=reasons[code][0] if code in reasons else code)
 
 
+def in_scope(
+    scope: Scope, site_code: SQLColumnExpression[Any], council_code: SQLColumnExpression[Any]
+) -> ColumnElement[bool]:
+    """The SQL test that a patient at ``site_code``, resident of ``council_code``, is in scope."""
+    if scope.kind == "system":
+        return true()
+    if not scope.codes:
+        return false()
+    if scope.kind == "council":
+        return council_code.in_(scope.codes)
+    if scope.kind == "sites":
+        return site_code.in_(scope.codes)
+    trust_sites = select(Site.site_code).where(Site.trust_code.in_(scope.codes))
+    return site_code.in_(trust_sites.scalar_subquery())
+
+
 def delayed(
     session: Session,
     *,
+    scope: Scope = SYSTEM,
     at: datetime | None = None,
     site: str | None = None,
     ward: str | None = None,
@@ -51,7 +71,8 @@ def delayed(
     agency: str | None = None,
     min_days: int | None = None,
 ) -> DelayedPatients:
-    """Every patient in hospital at ``at`` with no criteria to reside, longest past DRD first."""
+    """Every patient in hospital at ``at`` with no criteria to reside, longest past DRD first
+    (only those within ``scope``)."""
     at = resolve_at(at)
     site_row = require_site(session, site)
     code = site_row.site_code if site_row else None
@@ -67,7 +88,10 @@ def delayed(
         )
         .scalar_subquery()
     )
-    query = select(patients, red_days.label("red_days")).where(patients.c.nctr.is_(True))
+    query = select(patients, red_days.label("red_days")).where(
+        patients.c.nctr.is_(True),
+        in_scope(scope, patients.c.site_code, patients.c.local_authority_code),
+    )
     filters: list[tuple[str | int | None, SQLColumnExpression[Any]]] = [
         (ward, patients.c.ward_code),
         (pathway, patients.c.pathway),
@@ -170,9 +194,18 @@ def _day_label(day: SpellDay, reasons: dict[str, tuple[str, str]]) -> tuple[str,
     return words, detail
 
 
-def journey(session: Session, spell_id: str) -> Journey:
-    """A spell's events in time order, with each day's red/green status."""
-    spell = session.scalar(select(Spell).where(Spell.spell_id == spell_id))
+def journey(session: Session, spell_id: str, *, scope: Scope = SYSTEM) -> Journey:
+    """A spell's events in time order, with each day's red/green status.
+
+    A spell outside ``scope`` is "not found", like one that does not exist: a coordinator
+    learns nothing, not even that it exists, about a patient outside their scope.
+    """
+    spell = session.scalar(
+        select(Spell).where(
+            Spell.spell_id == spell_id,
+            in_scope(scope, Spell.site_code, Spell.local_authority_code),
+        )
+    )
     if spell is None:
         raise NotFound(f"no spell '{spell_id}'")
     reasons = reason_labels(session)

@@ -10,6 +10,7 @@ applies the one rule table of ``app.security.roles`` to the API and the pages al
   coordinator page's callback directly; a patient-level callback is audited before it runs;
 - an API route of a patient-level rule must record its read (``PatientAudit``) before it
   answers, or the answer is replaced by an error: nothing patient-level leaves unaudited;
+- a Dash callback that is not ``application/json`` → 415 (Dash would fail on it with a 500);
 - a request that changes something and names another site as its ``Origin`` → 403;
 - every answer that needed a principal is marked ``Cache-Control: no-store``.
 """
@@ -298,6 +299,11 @@ class AccessControlMiddleware:
         self, scope: Scope, receive: Receive, principal: Principal | None
     ) -> tuple[Receive, Response | None]:
         """Read the callback request, check its page's rule, audit a patient-level one."""
+        content_type = _headers(scope).get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":  # Dash reads no other body: refuse, not 500
+            return receive, _json(
+                415, "a callback request is JSON (Content-Type: application/json)"
+            )
         chunks: list[bytes] = []
         size = 0
         while True:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.scopes import SYSTEM, Scope
 from app.security.passwords import hash_password, needs_rehash, verify_password
 from app.security.roles import Role
 from app.security.sessions import revoke_user_sessions
@@ -36,8 +37,11 @@ def create_user(
     now: datetime,
     password: str | None = None,
     display_name: str | None = None,
+    scope: Scope = SYSTEM,
 ) -> User:
-    """A new active user; ``password`` None makes an account that signs in only through OIDC."""
+    """A new active user; ``password`` None makes an account that signs in only through OIDC.
+
+    ``scope`` limits whose patients a coordinator sees (app.domain.scopes)."""
     name = normalise_username(username)
     if not USERNAME.match(name):
         raise AccountError(
@@ -52,6 +56,7 @@ def create_user(
         password_hash=hash_password(password) if password is not None else None,
         is_active=True,
         created_at=now,
+        scope=str(scope),
     )
     db.add(user)
     db.commit()
@@ -81,12 +86,17 @@ def update_user(
     is_active: bool | None = None,
     password: str | None = None,
     display_name: str | None = None,
+    scope: Scope | None = None,
 ) -> User:
-    """Change a user; a new role, a deactivation or a new password ends their sessions."""
+    """Change a user; a new role or scope, a deactivation or a new password ends their
+    sessions (a session carries the role and scope it was opened with)."""
     end_sessions: str | None = None
     if role is not None and Role(role).value != user.role:
         user.role = Role(role).value
         end_sessions = "role_changed"
+    if scope is not None and str(scope) != user.scope:
+        user.scope = str(scope)
+        end_sessions = end_sessions or "scope_changed"
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
         if not is_active:

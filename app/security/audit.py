@@ -84,7 +84,8 @@ def record_patient_read(
             role=principal.role.value,
             action=PATIENT_READ,
             what=what[:400],
-            filters=_json_safe(filters),
+            # the scope the read was limited to is part of what was asked (DESIGN §7)
+            filters=_json_safe({**(filters or {}), "scope": str(principal.scope)}),
             patients=patients,
             client=(client or "")[:64] or None,
         ),

@@ -16,6 +16,7 @@ from app.security.access import AccessControlMiddleware, Clock
 from app.security.audit import AuditUnavailable
 from app.security.headers import SecurityHeadersMiddleware, error_payload
 from app.security.principal import utc_now
+from app.security.proxies import TrustedProxyMiddleware
 from app.security.ratelimit import RateLimited
 from app.security.sessions import SessionPolicy
 
@@ -56,6 +57,8 @@ def install_api_security(app: FastAPI, *, dash_app: Any = None, clock: Clock | N
         production=settings.environment == "production",
         script_hashes=(lambda: dash_app.csp_hashes()) if dash_app is not None else (lambda: ()),
     )
+    # Outermost of all: every layer inside sees the client a trusted proxy forwarded for.
+    app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks())
     app.add_exception_handler(AuditUnavailable, _audit_unavailable)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from app.domain.scopes import SYSTEM, Scope
 from app.security.roles import Role
 
 
@@ -21,6 +22,7 @@ class Principal:
     token_id: int | None = None
     session_id: int | None = None
     session_expires_at: datetime | None = None  # the absolute limit of a session
+    scope: Scope = SYSTEM  # whose patients a coordinator sees (aggregates are never scoped)
 
     @property
     def is_person(self) -> bool:

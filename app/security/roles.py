@@ -26,7 +26,8 @@ ALL_ROLES = frozenset(Role)
 AGGREGATES = frozenset({Role.WALL, Role.ANALYST, Role.COORDINATOR, Role.ADMIN})
 PEOPLE_WHO_SEE_FEEDS = frozenset({Role.ANALYST, Role.COORDINATOR, Role.ADMIN})
 PATIENT_LEVEL = frozenset({Role.COORDINATOR})
-QUARANTINE = frozenset({Role.COORDINATOR, Role.ADMIN})
+FEED_ONLY = frozenset({Role.FEED})
+RUN_READERS = PEOPLE_WHO_SEE_FEEDS | FEED_ONLY
 ADMIN_ONLY = frozenset({Role.ADMIN})
 # Roles an API token may carry: patient-level and admin access is for named people only, so
 # that the audit trail always says which person looked.
@@ -61,10 +62,13 @@ API_RULES: tuple[Rule, ...] = (
     Rule(GET, "/api/v1/auth/oidc/**", PUBLIC),
     Rule(GET, "/api/v1/auth/me", ALL_ROLES),
     Rule(ANY, "/api/v1/admin/**", ADMIN_ONLY),
-    Rule(POST, "/api/v1/feeds/*/batches", frozenset({Role.FEED, Role.ADMIN})),
+    # Only machine clients deliver batches: a person's account (admin included) does not.
+    Rule(POST, "/api/v1/feeds/*/batches", FEED_ONLY),
     Rule(GET, "/api/v1/feeds/status", AGGREGATES),  # the wall shows how fresh each feed is
-    # Quarantined rows of the patients feed carry what was received (local ids, ages, dates).
-    Rule(GET, "/api/v1/feeds/runs/*/rejected", QUARANTINE),
+    # Runs and their quarantined rows: a feed client reads only the runs it delivered; the
+    # values received (local ids, ages, dates) only the coordinator (audited) and the sender
+    # see, the others the line, column and reason (app/api/feeds.py decides).
+    Rule(GET, "/api/v1/feeds/runs/**", RUN_READERS),
     Rule(GET, "/api/v1/feeds/**", PEOPLE_WHO_SEE_FEEDS),
     Rule(GET, "/api/v1/flow/**", AGGREGATES),
     Rule(GET, "/api/v1/capacity/**", AGGREGATES),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.core.config import Settings
+from app.domain.scopes import Scope, ScopeError, parse_scope
 from app.security.principal import Principal
 from app.security.roles import Role
 from app.security.tokens import digest, new_secret
@@ -27,7 +28,10 @@ DEMO_COOKIE = "hw_session"
 # The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain: no other host
 # (a sibling subdomain) can set or overwrite the cookie.
 PRODUCTION_COOKIE = "__Host-hw_session"
-LAST_SEEN_RESOLUTION = timedelta(seconds=60)  # write at most once a minute per session
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)  # write at most once a minute per session…
+# …and at most a quarter of the idle timeout apart, so that with the shortest timeout allowed
+# (1 minute) a session used every few seconds is never found idle.
+IDLE_FRACTION = 4
 
 AuthMethod = Literal["password", "oidc", "kiosk"]
 
@@ -101,6 +105,7 @@ _SESSION_LOOKUP = (
         User.username,
         User.role,
         User.is_active,
+        User.scope,
         ApiToken.id,
         ApiToken.name,
         ApiToken.role,
@@ -137,6 +142,7 @@ def resolve_session(
         username,
         user_role,
         user_active,
+        user_scope,
         found_token_id,
         token_name,
         token_role,
@@ -148,8 +154,11 @@ def resolve_session(
     ended = _ended_reason(expires_at, last_seen_at, now, policy)
     principal: Principal | None = None
     if ended is None and user_id is not None:
+        scope = _scope_or_none(user_scope)
         if found_user_id is None or not user_active:
             ended = "deactivated"
+        elif scope is None:  # an unreadable scope must not widen to the whole system
+            ended = "scope"
         else:
             principal = Principal(
                 name=username,
@@ -158,6 +167,7 @@ def resolve_session(
                 user_id=user_id,
                 session_id=session_id,
                 session_expires_at=expires_at,
+                scope=scope,
             )
     elif ended is None:
         live_token = (
@@ -185,7 +195,8 @@ def resolve_session(
         )
         db.commit()
         return None
-    if now - last_seen_at >= LAST_SEEN_RESOLUTION and _first_to_touch(raw_id, now):
+    resolution = last_seen_resolution(policy)
+    if now - last_seen_at >= resolution and _first_to_touch(raw_id, now, resolution):
         db.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
         db.commit()
     return principal
@@ -195,14 +206,26 @@ _touched: dict[str, datetime] = {}  # session id digest → when this process la
 _touched_lock = threading.Lock()
 
 
-def _first_to_touch(raw_id: str, now: datetime) -> bool:
+def last_seen_resolution(policy: SessionPolicy) -> timedelta:
+    """How stale ``last_seen_at`` may be: a minute, or a quarter of the idle timeout if less."""
+    return min(LAST_SEEN_RESOLUTION, policy.idle / IDLE_FRACTION)
+
+
+def _scope_or_none(text: str | None) -> Scope | None:
+    try:
+        return parse_scope(text)
+    except ScopeError:
+        return None
+
+
+def _first_to_touch(raw_id: str, now: datetime, resolution: timedelta) -> bool:
     """Whether this request should write the session's ``last_seen_at``: not when another
-    request of this process did within ``LAST_SEEN_RESOLUTION`` (concurrent requests of one
-    browser would otherwise all write at the same moment)."""
+    request of this process did within ``resolution`` (concurrent requests of one browser
+    would otherwise all write at the same moment)."""
     key = digest(raw_id)
     with _touched_lock:
         previous = _touched.get(key)
-        if previous is not None and timedelta(0) <= now - previous < LAST_SEEN_RESOLUTION:
+        if previous is not None and timedelta(0) <= now - previous < resolution:
             return False
         if len(_touched) >= 10_000:
             _touched.clear()

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
 from app.domain.vocabularies import AGENCIES, PATHWAYS
-from app.metrics import flow, patient_level
+from app.metrics import flow
 from app.metrics.cache import cached
 from app.metrics.schemas import DelayedPatient
 from dashboards import components, formats, patient_grid
@@ -92,7 +92,7 @@ def layout(**query: str) -> html.Div:
     filters = view.Filters.read(query)
     with read_session() as session:
         at = parse_at(filters.at)
-        everyone_result = cached(session, patient_level.delayed, now_bound=at is None, at=at)
+        everyone_result = view.everyone(session, at)
         everyone = everyone_result.patients
         shown, result = view.delayed(session, filters)
         charts, charts_note = view.blockage_figures(session, filters)
@@ -320,7 +320,7 @@ def apply_filters(
     with read_session() as session:
         shown, result = view.delayed(session, filters)
         moment = parse_at(filters.at)
-        everyone = cached(session, patient_level.delayed, now_bound=moment is None, at=moment).count
+        everyone = view.everyone(session, moment).count
         charts, charts_note = view.blockage_figures(session, filters)
     return (
         patient_grid.rows(shown),

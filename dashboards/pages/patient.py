@@ -8,10 +8,12 @@ import dash
 from dash import html
 from sqlalchemy.orm import Session
 
+from app.domain.scopes import Scope
 from app.metrics import patient_level
 from app.metrics.cache import cached
 from app.metrics.schemas import Journey, JourneyEvent
 from dashboards import components, figures, formats
+from dashboards.coordinator_view import viewer_scope
 from dashboards.data import read_session, safe_layout
 
 dash.register_page(
@@ -117,14 +119,17 @@ def _day_rows(journey: Journey) -> list[dict[str, Any]]:
     ]
 
 
-def _journey(session: Session, *, spell_id: str) -> Journey:
-    return patient_level.journey(session, spell_id)
+def _journey(session: Session, *, spell_id: str, scope: Scope) -> Journey:
+    return patient_level.journey(session, spell_id, scope=scope)
 
 
 @safe_layout
 def layout(spell_id: str | None = None, **_query: str) -> html.Div:
     with read_session() as session:
-        journey = cached(session, _journey, now_bound=False, spell_id=spell_id or "")
+        # outside the viewer's scope the spell is "not found", exactly as an unknown one
+        journey = cached(
+            session, _journey, now_bound=False, spell_id=spell_id or "", scope=viewer_scope()
+        )
     spell = journey.spell
     return html.Div(
         [

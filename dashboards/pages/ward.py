@@ -10,6 +10,7 @@ from dash import html
 from app.metrics import flow, patient_level, timebase, windows
 from app.metrics.errors import NotFound
 from dashboards import components, flow_view, formats, patient_grid
+from dashboards.coordinator_view import viewer_scope
 from dashboards.data import parse_at, read_session, safe_layout
 
 dash.register_page(
@@ -38,7 +39,9 @@ def layout(
         row = next((r for r in breakdown.rows if r.ward_code == ward_code), None)
         if row is None:
             raise NotFound(f"no ward '{ward_code}' at site '{site_code}'")
-        waiting = patient_level.delayed(session, at=moment, site=site_code, ward=ward_code)
+        waiting = patient_level.delayed(
+            session, at=moment, site=site_code, ward=ward_code, scope=viewer_scope()
+        )
     site_name = summary.total.name
     period = flow_view.period_words(start, today)
     at_query = f"?at={at}" if at else ""

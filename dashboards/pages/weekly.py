@@ -3,6 +3,8 @@ changed, delayed days by reason, agency and council; downloadable as one HTML fi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -10,9 +12,11 @@ from urllib.parse import urlencode
 import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from starlette.exceptions import HTTPException
 
 from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
+from app.metrics.errors import InvalidParameter, NotFound
 from app.metrics.schemas import WeeklyTrend
 from dashboards import components, formats, icons, report
 from dashboards import weekly_view as view
@@ -211,6 +215,18 @@ def layout(
     )
 
 
+@contextmanager
+def _refused_as_4xx() -> Iterator[None]:
+    """A callback asked for an unknown site or a bad week answers 404/422, not a 500: such a
+    request was not made by the page (its choices come from the store) but by hand."""
+    try:
+        yield
+    except NotFound as exc:
+        raise HTTPException(404, f"{exc}: choose a site the report offers") from None
+    except InvalidParameter as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
 def _choices(week: str | None, site: str | None, span: str | None) -> tuple[date, str | None, int]:
     with read_session() as session:
         latest = windows.latest_complete_week_end(session)
@@ -229,7 +245,7 @@ def _choices(week: str | None, site: str | None, span: str | None) -> tuple[date
 def choose(week: str | None, site: str | None, span: str | None) -> tuple[Any, str]:
     """Redraw the report for the chosen week and area, and keep the choice in the address."""
     week_end, site_code, weeks = _choices(week, site, span)
-    with read_session() as session:
+    with _refused_as_4xx(), read_session() as session:
         data = view.gather(session, week_end=week_end, site=site_code, weeks=weeks)
     query = {"week": week_end.isoformat(), "weeks": str(weeks)}
     if site_code:
@@ -248,7 +264,7 @@ def choose(week: str | None, site: str | None, span: str | None) -> tuple[Any, s
 def download_html(_n: int, week: str | None, site: str | None, span: str | None) -> Any:
     """The report as one self-contained HTML file (opens offline)."""
     week_end, site_code, weeks = _choices(week, site, span)
-    with read_session() as session:
+    with _refused_as_4xx(), read_session() as session:
         data = view.gather(session, week_end=week_end, site=site_code, weeks=weeks)
     document = report.build_html(
         title=data.title,
@@ -272,7 +288,7 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
 def download_csv(_n: int, week: str | None, site: str | None) -> Any:
     """The week's breakdown tables as CSV (spreadsheet formulas neutralised)."""
     week_end, site_code, _weeks = _choices(week, site, None)
-    with read_session() as session:
+    with _refused_as_4xx(), read_session() as session:
         data = view.gather(session, week_end=week_end, site=site_code, weeks=1, with_trends=False)
     text = report.tables_csv(data.tables, scope=data.area_name, period=data.period)
     name = f"homeward-weekly-tables-{site_code or 'system'}-{week_end.isoformat()}.csv"
