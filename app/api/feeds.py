@@ -76,7 +76,7 @@ async def post_batch(
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     file_name: str | None = None
     if content_type == "multipart/form-data":
-        form = await request.form(max_files=1)
+        form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             await form.close()
