@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from datetime import UTC, datetime
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the records of the previous results this run did not measure",
     )
     parser.add_argument(
+        "--soak-seconds",
+        type=float,
+        default=None,
+        help="how long the soak of the mixed load runs (default: the plan's, 600 s in full)",
+    )
+    parser.add_argument(
         "--no-doc", action="store_true", help="write the JSON only, not docs/performance.md"
     )
     parser.add_argument(
@@ -50,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         report.rewrite_doc()
         return 0
     plan = QUICK if args.quick else FULL
+    if args.soak_seconds is not None:
+        plan = dataclasses.replace(plan, soak_seconds=args.soak_seconds)
     started = datetime.now(UTC)
     clock = time.perf_counter()
 

@@ -50,3 +50,32 @@ def sign_in(client: Any) -> None:
         return  # no sign-in route: the API is open
     if response.status_code != 200:
         raise RuntimeError(f"the harness could not sign in: {response.status_code} {response.text}")
+
+
+WALL_USERNAME = "bench-wall"
+
+
+def ensure_wall_and_feed(url: str) -> str:
+    """Make the harness's wall account (``WALL_USERNAME``, ``PASSWORD``) in the store at
+    ``url`` and a new feed token; returns the token (demo mode; never a production store)."""
+    os.environ["HOMEWARD_DATABASE_URL"] = url
+    from app.core.db import get_sessionmaker, reset_caches
+    from app.security.accounts import create_user, get_by_username
+    from app.security.principal import utc_now
+    from app.security.roles import Role
+    from app.security.tokens import create_api_token
+
+    reset_caches()
+    try:
+        with get_sessionmaker()() as db:
+            if get_by_username(db, WALL_USERNAME) is None:
+                create_user(
+                    db, username=WALL_USERNAME, role=Role.WALL, password=PASSWORD, now=utc_now()
+                )
+            _token, plaintext = create_api_token(
+                db, name=f"bench feed {time.time():.0f}", role=Role.FEED, now=utc_now()
+            )
+            db.commit()
+    finally:
+        reset_caches()
+    return str(plaintext)

@@ -18,6 +18,7 @@ class ScalePlan:
     checkpoints: tuple[int, ...]
     fresh_censuses: int  # censuses loaded after the history (ingest + fresh numbers)
     server_at: int | None = None  # the checkpoint the server, concurrency and pages run on
+    load_at: int | None = None  # the checkpoint the mixed load and the soak run on
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Plan:
     wall_loads: int
     filter_changes: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    soak_seconds: float = 600  # the soak of the mixed load (python -m bench --soak-seconds)
+    census_every: float = 30  # seconds between the soak's censuses
 
 
 FULL = Plan(
@@ -54,6 +57,7 @@ FULL = Plan(
             SampleSpec("england-week", "england", 7, 2),
             checkpoints=(3,),
             fresh_censuses=2,
+            load_at=3,
         ),
     ),
     api_calls=30,
@@ -73,6 +77,7 @@ QUICK = Plan(
             checkpoints=(3, 7),
             fresh_censuses=2,
             server_at=7,
+            load_at=7,
         ),
     ),
     api_calls=8,
@@ -81,6 +86,7 @@ QUICK = Plan(
     concurrent_seconds=8,
     wall_loads=3,
     filter_changes=3,
+    soak_seconds=60,
     notes=(
         "quick run: ICS scale only, 7 days of history, 8 calls per endpoint, 8 s of "
         "concurrent load — a smoke check, not the numbers to quote",
@@ -103,3 +109,4 @@ CONCURRENT_ERRORS = Target(0, "value")
 WALL = Target(2.5)
 FILTER_CHANGE = Target(1.0)
 FRESH_RATIO = Target(10, "ratio", at_least=True)
+SOAK_MEMORY_CHANGE = Target(10, "value")  # % between the soak's start and its end

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bench import api, auth, baseline, browser, server
+from bench import api, auth, baseline, browser, load, server
 from bench import plan as targets
 from bench.census import CensusWorker
 from bench.plan import Plan, ScalePlan
@@ -26,7 +26,7 @@ from bench.stores import (
 )
 
 Log = Callable[[str], None]
-MEASURES = ("fresh", "endpoints", "concurrency", "pages")
+MEASURES = ("fresh", "endpoints", "concurrency", "pages", "load", "soak")
 
 
 @dataclass
@@ -133,6 +133,13 @@ def measure_store(
                 _concurrency(store, sp, plan, outcome, url, at, common, log)
             if pages and "pages" in measures and store.db == "sqlite":
                 _pages(sp, plan, outcome, url, at, common, log)
+        if sp.load_at == store.history_days:
+            series = _census_series(store, plan, at)  # one series: each census a new one
+            for soak in (False, True):
+                if ("soak" if soak else "load") in measures and series is not None:
+                    _mixed_load(series, sp, plan, outcome, url, at, common, log, soak=soak)
+                elif series is None:
+                    outcome.notes.append(f"{sp.scale}/{store.db}: no census to POST")
     finally:
         discard(url)
 
@@ -408,6 +415,52 @@ def _concurrency(
         f"  concurrency: {result.throughput:.1f} req/s, p95 {(record.p95 or 0) * 1000:.0f} ms, "
         f"{result.errors} errors"
     )
+
+
+def _census_series(store: Store, plan: Plan, at: datetime) -> load.CensusSeries | None:
+    """The censuses the mixed load POSTs: the sample's first after ``at`` (else its last),
+    then that census moved on ``plan.census_every`` minutes at a time."""
+    entries = store.fresh("patients")
+    if not entries:
+        return None
+    after = [e for e in entries if e.snapshot_at > at]
+    base = after[0] if after else entries[-1]
+    step = timedelta(minutes=plan.census_every)
+    return load.CensusSeries(base.path, base.snapshot_at, step, loaded=not after)
+
+
+def _mixed_load(
+    series: load.CensusSeries,
+    sp: ScalePlan,
+    plan: Plan,
+    outcome: Outcome,
+    url: str,
+    at: datetime,
+    common: dict[str, Any],
+    log: Log,
+    *,
+    soak: bool,
+) -> None:
+    """The API clients while censuses are POSTed and wall displays redraw (load.py): once
+    with one census, as the soak with one every ``plan.census_every`` seconds."""
+    seconds = plan.soak_seconds if soak else plan.concurrent_seconds
+    name = "soak" if soak else "mixed load"
+    log(f"  {name}: {plan.concurrent_clients} clients for {seconds:.0f} s, censuses POSTed")
+    result = load.run_mix(
+        url,
+        at,
+        series,
+        clients=plan.concurrent_clients,
+        seconds=seconds,
+        census_every=plan.census_every if soak else seconds,
+        log_name=f"server-{name.replace(' ', '-')}",
+    )
+    db = "sqlite" if url.startswith("sqlite") else "postgresql"
+    found = load.records(name, result, sp.scale, db, common, soak=soak)
+    outcome.records.extend(found)
+    for record in found:
+        shown = record.p95 if record.p95 is not None else record.value
+        log(f"    {record.measure}: {shown!r:.8} {record.unit} (n={record.n}) {record.note[:90]}")
 
 
 def _pages(

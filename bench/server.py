@@ -27,8 +27,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, *, workers: int = 1, log_name: str = "server") -> Iterator[str]:
-    """``homeward serve`` on the database at ``url``; yields its base URL."""
+def serving(
+    url: str,
+    *,
+    workers: int = 1,
+    log_name: str = "server",
+    started: list[subprocess.Popen[bytes]] | None = None,
+) -> Iterator[str]:
+    """``homeward serve`` on the database at ``url``; yields its base URL (and appends the
+    server's process to ``started``, for its memory)."""
     port = free_port()
     env = {
         **os.environ,
@@ -58,6 +65,8 @@ def serving(url: str, *, workers: int = 1, log_name: str = "server") -> Iterator
         stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(process)
     try:
         deadline = time.monotonic() + 120
         while True:

@@ -30,7 +30,11 @@ from pathlib import Path
 from bench.samples import CACHE, HISTORY_END, ROOT, ManifestEntry, Sample, source_hash
 
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
-PG_PREFIX = "hwbench_"
+# BENCH_POSTGRES_PREFIX=hwbench_NAME_ keeps a run's databases apart from another's on a shared
+# server; it must start with hwbench_, the only databases the harness ever drops
+PG_PREFIX = os.environ.get("BENCH_POSTGRES_PREFIX", "hwbench_")
+if not PG_PREFIX.startswith("hwbench_"):
+    raise SystemExit(f"BENCH_POSTGRES_PREFIX={PG_PREFIX!r}: it must start with hwbench_")
 STORES = CACHE / "stores"
 RUNS = CACHE / "run"
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import dash
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from dashboards import components, theme
 
@@ -72,6 +74,40 @@ def _forget_stale_global_callbacks() -> None:
     _callback.GLOBAL_INLINE_SCRIPTS.clear()
 
 
+def _dispatch_callbacks_in_threads(app: Dash, server: FastAPI) -> None:
+    """Serve ``/_dash-update-component`` with the callback run in a worker thread.
+
+    Dash's FastAPI backend runs a sync callback (and so every page layout the pages router
+    draws) inside its async route, on the event loop: one slow page would stall every request
+    of the worker. This is that route (``FastAPIDashServer.serve_callback``) with the work —
+    context, callback, its JSON — moved to the threadpool; the request's context variables
+    (Dash's current request, the signed-in principal) travel with it. Layouts served at
+    ``/_dash-layout`` and ``/_dash-dependencies`` are sync routes: FastAPI threads them already.
+    """
+    path = app.config.routes_pathname_prefix + "_dash-update-component"
+    backend: Any = app.backend
+    dash: Any = app
+
+    def run_callback() -> Response:
+        body = backend.request_adapter().get_json()
+        context = dash._initialize_context(body)
+        function = dash._prepare_callback(context, body)
+        args = dash._inputs_to_vals(context.inputs_list + context.states_list)
+        call = dash._execute_callback(function, args, context.outputs_list, context)
+        return context.dash_response.set_response(data=call())
+
+    async def dispatch(_request: Request) -> Response:
+        return await run_in_threadpool(run_callback)
+
+    for index, route in enumerate(server.router.routes):
+        if isinstance(route, APIRoute) and route.path == path and "POST" in (route.methods or ()):
+            server.router.routes[index] = APIRoute(
+                path, dispatch, methods=["POST"], name=route.name, include_in_schema=False
+            )
+            return
+    raise RuntimeError(f"Dash registered no {path} route to run in threads")
+
+
 def create_dash(server: FastAPI) -> Dash:
     """Mount the Homeward pages on ``server`` and return the Dash app."""
     theme.register_plotly_template()
@@ -87,7 +123,9 @@ def create_dash(server: FastAPI) -> Dash:
         index_string=INDEX_STRING,
         suppress_callback_exceptions=True,
         serve_locally=True,
-        use_async=False,  # sync callbacks and page layouts (dash[async] is not installed)
+        # sync callbacks and page layouts (dash[async] is not installed), each run in a worker
+        # thread by _dispatch_callbacks_in_threads
+        use_async=False,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
@@ -98,6 +136,7 @@ def create_dash(server: FastAPI) -> Dash:
     hooks: list[Callable[[], Any]] = getattr(app.backend, "_before_request_funcs", [])
     for hook in list(hooks):
         hook()
+    _dispatch_callbacks_in_threads(app, server)
     # Kiosk mode (/wall?kiosk=1) hides the navbar and footer for a wall screen.
     app.clientside_callback(
         ClientsideFunction(namespace="homeward", function_name="kioskClass"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -9,10 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.types import Message, Receive
 
 from app.api.deps import SessionDep
 from app.api.security_deps import PatientAudit, PrincipalDep, require_roles
+from app.core.config import get_settings
 from app.metrics import feed_runs
 from app.metrics.freshness import FeedStatus, SchedulerStatus, feed_status, scheduler_status
 from app.security.principal import Principal
@@ -21,10 +25,11 @@ from ingest.loader import DatabaseUnavailable, load_batch
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 FeedName = Literal["beds", "care_homes", "domiciliary", "patients"]
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # Only a feed client delivers batches; the run records which one (its token name), so that it
 # can read back its own runs and rejections.
 FeedClientDep = Annotated[Principal, Depends(require_roles(Role.FEED))]
+#: a batch body up to this size is held in memory; a larger one is written to a temporary file
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 # run ids are 32-bit integers in the store: anything larger is no run, and must not reach it
 RunId = Annotated[int, Path(ge=1, le=2_147_483_647, description="an ingest run id")]
 
@@ -56,6 +61,7 @@ class FeedsStatus(BaseModel):
     responses={
         200: {"description": "The same batch was delivered before: nothing changed."},
         201: {"description": "Loaded (some rows may be quarantined: see rows_quarantined)."},
+        413: {"description": "The body is larger than HOMEWARD_MAX_BATCH_MB: split it."},
         422: {"description": "The batch as a whole was rejected (e.g. a missing column)."},
         503: {"description": "The database is unavailable; deliver again later."},
     },
@@ -68,25 +74,43 @@ async def post_batch(
     layout: Annotated[str | None, Query(description="Column mapping layout name")] = None,
 ) -> JSONResponse:
     """Deliver one batch of a feed: a CSV body (text/csv), a JSON list, or a multipart file."""
+    limit = get_settings().max_batch_mb * 2**20
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)  # refused before a byte of the body is read
+    # every byte of the body passes the limit on its way in, whatever the form of the body
+    request = Request(request.scope, _limited(request.receive, limit))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     file_name: str | None = None
     if content_type == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
+            await form.close()
             raise HTTPException(422, "multipart body needs a 'file' field with the CSV or JSON")
-        body = await upload.read()
         file_name = upload.filename
         fmt = "json" if (file_name or "").lower().endswith(".json") else "csv"
     else:
-        body = await request.body()
+        form = None
+        # closed (and so deleted) in the finally below, once the load has read it; the same
+        # kind of file Starlette spools a multipart upload to (its stub is not a BinaryIO)
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+        upload = UploadFile(spool)  # type: ignore[arg-type]
+        try:
+            async for chunk in request.stream():
+                await upload.write(chunk)  # to disk past 1 MB, off the event loop
+        except BaseException:
+            await upload.close()
+            raise
         fmt = "json" if content_type.endswith("json") else "csv"
-    if len(body) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"batch larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it")
     try:
-        summary = load_batch(
+        await upload.seek(0)
+        # the load is synchronous (parsing, SQL): a worker thread, so the event loop serves
+        # every other request meanwhile
+        summary = await run_in_threadpool(
+            load_batch,
             feed,
-            body,
+            upload.file,
             source_kind="api",
             source_name=sender.name,  # token:<name>: the client reads its runs back by it
             file_name=file_name,
@@ -99,9 +123,31 @@ async def post_batch(
             content={"detail": "The database is unavailable; nothing was loaded. Send again."},
             headers={"Retry-After": "60"},
         )
+    finally:
+        await (form.close() if form is not None else upload.close())
     payload = RunSummaryOut(**_as_dict(summary)).model_dump(mode="json")
     code = {"succeeded": 201, "duplicate": 200}.get(summary.status, 422)
     return JSONResponse(status_code=code, content=payload)
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"batch larger than {limit // 2**20} MB: split it")
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """``receive`` that refuses (413) as soon as the body read so far passes ``limit`` bytes,
+    so a too-large batch is never read to its end."""
+    read = 0
+
+    async def limited() -> Message:
+        nonlocal read
+        message = await receive()
+        read += len(message.get("body", b""))
+        if read > limit:
+            raise _too_large(limit)
+        return message
+
+    return limited
 
 
 def _as_dict(summary: Any) -> dict[str, Any]:

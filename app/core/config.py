@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     pseudonym_key: str = DEMO_PSEUDONYM_KEY
     secret_key: str = DEMO_SECRET
     future_tolerance_minutes: int = Field(default=15, ge=0)
+    # the largest feed batch POSTed to the API (MB): refused with 413 before reading past it
+    max_batch_mb: int = Field(default=200, ge=1, le=10_000)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
