@@ -28,7 +28,8 @@ def _include_object(
 ) -> bool:
     """With ``-x revision=0001`` autogenerate sees only the tables of that migration.
 
-    A table (or an index) created by a later migration says so in ``info={"revision": ...}``;
+    A table (or an index, or a column) created by a later migration says so in
+    ``info={"revision": ...}``;
     the script that regenerates the initial migration passes ``-x revision=0001`` to leave
     those out.
     """
@@ -38,8 +39,8 @@ def _include_object(
     table = obj if type_ == "table" else getattr(obj, "table", None)
     if table is None:
         return True
-    # an index added to an older table by a later migration says so in its own info
-    own = obj.info.get("revision") if type_ == "index" else None
+    # an index or a column added to an older table by a later migration says so in its info
+    own = obj.info.get("revision") if type_ in ("index", "column") else None
     return bool((own or table.info.get("revision", "0001")) == only)
 
 

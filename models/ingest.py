@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 
 FEEDS = ("beds", "care_homes", "domiciliary", "patients")
+#: made by migration 0004 (so the script that regenerates 0001 leaves them out)
+REVISION_0004 = {"revision": "0004"}
 
 
 class IngestRun(Base):
@@ -39,9 +41,10 @@ class IngestRun(Base):
     duplicate_of_run_id: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)  # Homeward's words, never a row value
     # the loading process renews this while it works; past it, the run was abandoned
-    lease_expires_at: Mapped[datetime | None]
-    lease_holder: Mapped[str | None] = mapped_column(String(200))  # host:pid
-    abandoned_at: Mapped[datetime | None]  # when a sweeper found the lease expired
+    lease_expires_at: Mapped[datetime | None] = mapped_column(info=REVISION_0004)
+    lease_holder: Mapped[str | None] = mapped_column(String(200), info=REVISION_0004)  # host:pid
+    # when a sweeper found the lease expired
+    abandoned_at: Mapped[datetime | None] = mapped_column(info=REVISION_0004)
 
 
 class QuarantinedRow(Base):
@@ -103,7 +106,13 @@ class SchedulerJobRun(Base):
     __table_args__ = (
         Index("ix_scheduler_job_runs_job_started", "job_id", "started_at"),
         # one row per job and scheduled tick: a tick already claimed is never run again
-        Index("uq_scheduler_job_runs_job_tick", "job_id", "scheduled_at", unique=True),
+        Index(
+            "uq_scheduler_job_runs_job_tick",
+            "job_id",
+            "scheduled_at",
+            unique=True,
+            info=REVISION_0004,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -182,7 +182,7 @@ def test_the_initial_migration_alone_matches_the_models_without_the_security_tab
                 "compare_type": True,
                 "include_object": lambda obj, _n, type_, _r, _c: (
                     (
-                        (obj.info.get("revision") if type_ == "index" else None)
+                        (obj.info.get("revision") if type_ in ("index", "column") else None)
                         or (obj if type_ == "table" else obj.table).info.get("revision", "0001")
                     )
                     == "0001"
