@@ -113,6 +113,13 @@ def iter_text(stream: HashingStream, chunk_bytes: int | None = None) -> Iterator
         try:
             text = decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
+            # the text before the bad byte is read first, so the rows it holds are counted
+            # (rows in = what the failed file held, as far as it could be read)
+            before = exc.object[: exc.start].decode("utf-8")
+            if first:
+                before = before.removeprefix("\ufeff")
+            if before:
+                yield before
             raise _not_utf8(exc, offset_before - pending, newlines_before) from None
         if first and text:
             text = text.removeprefix("\ufeff")
@@ -189,10 +196,13 @@ class CsvTable:
         self._lines = iter_lines(iter_text(stream), max_chars)
         self._reader = csv.reader(self._lines)
         self.header: list[str] = []
-        for fields in self._reader:
-            if any(f.strip() for f in fields):
-                self.header = [escape_unclean(f.strip()) for f in fields]
-                break
+        try:
+            for fields in self._reader:
+                if any(f.strip() for f in fields):
+                    self.header = [escape_unclean(f.strip()) for f in fields]
+                    break
+        except csv.Error as exc:  # e.g. a lone carriage return in the header
+            raise _not_csv(self._reader.line_num, exc) from None
         if not self.header:
             raise file_problem("file_empty")
         self.header_line = self._reader.line_num
@@ -208,10 +218,12 @@ class CsvTable:
                 if "\x00" in "".join(fields):  # the one character of CSV no database stores
                     fields = [UncleanText(f) if "\x00" in f else f for f in fields]
                 yield start, fields
-        except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be trusted
-            raise file_problem(
-                "file_not_csv", line_number=reader.line_num, line=reader.line_num, problem=exc
-            ) from None
+        except csv.Error as exc:  # e.g. a lone carriage return: the rest cannot be trusted
+            raise _not_csv(reader.line_num, exc) from None
+
+
+def _not_csv(line: int, exc: csv.Error) -> FileProblem:
+    return file_problem("file_not_csv", line_number=line, line=line, problem=exc)
 
 
 _JSON_KIND = {"{": "object", "[": "list", '"': "string", "t": "boolean", "f": "boolean"}

@@ -38,6 +38,8 @@ PHRASES = {
     "line_too_long": "KiB (HOMEWARD_MAX_LINE_KIB)",
     "json_too_deep": "nests lists or objects too deeply",
     "json_invalid": "the JSON is malformed",
+    "file_not_csv": "the file is not readable CSV",
+    "file_not_utf8": "the file is not UTF-8 text",
 }
 
 
@@ -137,7 +139,8 @@ def csv_body(rows: list[dict[str, Any]], header: list[str] | None = None) -> byt
     columns = header or list(rows[0])
     lines = [",".join(columns)]
     lines += [",".join(_csv_field(str(r[c])) for c in list(rows[0])) for r in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8", errors="surrogatepass")
+    # a surrogate escape (\udce9) is written as the lone byte it stands for (0xE9)
+    return ("\n".join(lines) + "\n").encode("utf-8", errors="surrogateescape")
 
 
 def json_body(rows: list[dict[str, Any]]) -> bytes:
@@ -247,13 +250,44 @@ def _row_case(feed: str, fmt: str, name: str, column: str, value: Any, reason: s
 def _file_cases(feed: str) -> list[Case]:
     """Files that fail as a whole, with the rows read before the problem (by hand)."""
     tag = f"{feed[:2]}file"
-    first = good_row(feed, tag, 1)
+    first, second = good_row(feed, tag, 1), good_row(feed, f"{tag}b", 2)
     text = _TEXT[feed]
     long_line = dict(good_row(feed, tag, 2), **{text: "x" * (2 * 1024 * 1024)})  # 2 MiB
     deep = json.dumps([first]).encode()[:-1] + b', {"' + text.encode() + b'": '
     deep += b"[" * 100_000 + b"]" * 100_000 + b"}]"
     huge_digits = json.dumps([first]).encode()[:-1] + b', {"age": ' + b"9" * 5000 + b"}]"
+    header_cr = csv_body([first]).replace(b",", b",\r", 1)  # a lone CR inside the header
     return [
+        # the header cannot be read: no row was (rows_in 0)
+        Case(
+            f"{feed}_csv_carriage_return_in_header",
+            feed,
+            "csv",
+            header_cr,
+            reason="file_not_csv",
+            file_level=True,
+            rows_in=0,
+        ),
+        # a Windows-1252 'é' on line 4: the rows of lines 2 and 3 were read (rows_in 2)
+        Case(
+            f"{feed}_csv_windows_1252_byte_on_line_4",
+            feed,
+            "csv",
+            csv_body([first, second, dict(first, **{text: "Caf\udce9"})]),
+            reason="file_not_utf8",
+            file_level=True,
+            rows_in=2,
+        ),
+        # the same byte in item 3 of a JSON list: items 1 and 2 were read
+        Case(
+            f"{feed}_json_windows_1252_byte_in_item_3",
+            feed,
+            "json",
+            json_body([first, second]).replace(b"]", b', {"x": "Caf\xe9"}]'),
+            reason="file_not_utf8",
+            file_level=True,
+            rows_in=2,
+        ),
         # the 2 MiB line is line 3: the row of line 2 was read (rows_in 1)
         Case(
             f"{feed}_csv_line_of_2_mib",
