@@ -4,7 +4,15 @@ Bytes are read in chunks through :class:`HashingStream` (sha256 of exactly what 
 decoded incrementally as UTF-8 (so a bad byte is reported with its line and position), and
 turned into rows one at a time: a CSV row is ``(line_number, [field, ...])`` with the line the
 record starts on (the header is line 1); a JSON item is ``(position, {key: value})`` with its
-1-based position in the list. Nothing holds more than a chunk of the file at once.
+1-based position in the list. Nothing holds more than a chunk of the file, or one line or
+item of at most ``HOMEWARD_MAX_LINE_KIB``, at once.
+
+Text is made safe to store on the way (DESIGN §3): a header name or JSON key with a control
+character or an unpaired surrogate is kept escaped (``\\u0000``); a value with a NUL or an
+unpaired surrogate (which neither database stores) becomes an
+:class:`~ingest.contracts.text.UncleanText` (escaped), which the contract rejects; other
+control characters are the contract's to reject. A JSON
+item nested too deeply for the parser is a file problem, not a crash.
 """
 
 from __future__ import annotations
@@ -13,9 +21,12 @@ import codecs
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Literal
 
+from app.core.config import get_settings
+from ingest.contracts.text import UNSTORABLE, UncleanText, escape_unclean
 from ingest.reasons import reason_message
 
 CHUNK_BYTES = 1 << 16
@@ -102,6 +113,13 @@ def iter_text(stream: HashingStream, chunk_bytes: int | None = None) -> Iterator
         try:
             text = decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
+            # the text before the bad byte is read first, so the rows it holds are counted
+            # (rows in = what the failed file held, as far as it could be read)
+            before = exc.object[: exc.start].decode("utf-8")
+            if first:
+                before = before.removeprefix("\ufeff")
+            if before:
+                yield before
             raise _not_utf8(exc, offset_before - pending, newlines_before) from None
         if first and text:
             text = text.removeprefix("\ufeff")
@@ -128,16 +146,45 @@ def _not_utf8(exc: UnicodeDecodeError, start_offset: int, newlines_before: int) 
     )
 
 
-def iter_lines(chunks: Iterator[str]) -> Iterator[str]:
-    """Split text chunks into lines, each keeping its ``\\n`` (CSV needs the line ends)."""
-    pending = ""
+def max_line_chars() -> int:
+    """The longest CSV line or JSON item read (``HOMEWARD_MAX_LINE_KIB``), in characters."""
+    return get_settings().max_line_kib * 1024
+
+
+def iter_lines(chunks: Iterator[str], max_chars: int | None = None) -> Iterator[str]:
+    """Split text chunks into lines, each keeping its ``\\n`` (CSV needs the line ends).
+
+    A line longer than ``max_chars`` is a :class:`FileProblem` (``line_too_long``): the
+    pieces of a long line are held in a list, so the work stays linear in its length.
+    """
+    limit = max_chars or max_line_chars()
+    pending: list[str] = []
+    pending_chars = 0
+    lines = 0
     for chunk in chunks:
-        parts = (pending + chunk).split("\n")
-        pending = parts.pop()
+        parts = chunk.split("\n")
+        last = parts.pop()
         for part in parts:
+            if pending:
+                part = "".join(pending) + part
+                pending, pending_chars = [], 0
+            lines += 1
+            if len(part) > limit:
+                raise _too_long(lines, "line", limit)
             yield part + "\n"
+        if last:
+            pending.append(last)
+            pending_chars += len(last)
+            if pending_chars > limit:
+                raise _too_long(lines + 1, "line", limit)
     if pending:
-        yield pending
+        yield "".join(pending)
+
+
+def _too_long(line: int, what: str, limit: int) -> FileProblem:
+    return file_problem(
+        "line_too_long", line_number=line, line=line, what=what, limit_kib=limit // 1024
+    )
 
 
 class CsvTable:
@@ -145,14 +192,17 @@ class CsvTable:
 
     format: Format = "csv"
 
-    def __init__(self, stream: HashingStream) -> None:
-        self._lines = iter_lines(iter_text(stream))
+    def __init__(self, stream: HashingStream, max_chars: int | None = None) -> None:
+        self._lines = iter_lines(iter_text(stream), max_chars)
         self._reader = csv.reader(self._lines)
         self.header: list[str] = []
-        for fields in self._reader:
-            if any(f.strip() for f in fields):
-                self.header = [f.strip() for f in fields]
-                break
+        try:
+            for fields in self._reader:
+                if any(f.strip() for f in fields):
+                    self.header = [escape_unclean(f.strip()) for f in fields]
+                    break
+        except csv.Error as exc:  # e.g. a lone carriage return in the header
+            raise _not_csv(self._reader.line_num, exc) from None
         if not self.header:
             raise file_problem("file_empty")
         self.header_line = self._reader.line_num
@@ -165,11 +215,15 @@ class CsvTable:
                 start, last = last + 1, reader.line_num
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue  # a blank line
+                if "\x00" in "".join(fields):  # the one character of CSV no database stores
+                    fields = [UncleanText(f) if "\x00" in f else f for f in fields]
                 yield start, fields
-        except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be trusted
-            raise file_problem(
-                "file_not_csv", line_number=reader.line_num, line=reader.line_num, problem=exc
-            ) from None
+        except csv.Error as exc:  # e.g. a lone carriage return: the rest cannot be trusted
+            raise _not_csv(reader.line_num, exc) from None
+
+
+def _not_csv(line: int, exc: csv.Error) -> FileProblem:
+    return file_problem("file_not_csv", line_number=line, line=line, problem=exc)
 
 
 _JSON_KIND = {"{": "object", "[": "list", '"': "string", "t": "boolean", "f": "boolean"}
@@ -189,7 +243,8 @@ class JsonTable:
 
     format: Format = "json"
 
-    def __init__(self, stream: HashingStream) -> None:
+    def __init__(self, stream: HashingStream, max_chars: int | None = None) -> None:
+        self._max_chars = max_chars or max_line_chars()
         self._chunks = iter_text(stream)
         self._decoder = json.JSONDecoder()
         self._buf = ""
@@ -271,17 +326,31 @@ class JsonTable:
             try:
                 item, end = self._decoder.raw_decode(self._buf, self._pos)
             except json.JSONDecodeError as exc:
+                if len(self._buf) - self._pos > self._max_chars:
+                    raise _too_long(self._line_at(self._pos), "JSON item", self._max_chars)
                 if self._more():
                     continue
                 raise self._invalid(exc.msg, at=exc.pos)
+            except RecursionError:
+                line = self._line_at(self._pos)
+                raise file_problem(
+                    "json_too_deep", line_number=line, line=line, item=self._count + 1
+                ) from None
+            except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+                raise self._invalid(str(exc).split(";")[0]) from None
             break
+        if _MAYBE_UNSTORABLE.search(self._buf, self._pos, end):
+            item = _cleaned(item)
         self._pos = end
         self._count += 1
         return item
 
+    def _line_at(self, at: int) -> int:
+        return self._dropped_newlines + self._buf.count("\n", 0, at) + 1
+
     def _invalid(self, problem: str, at: int | None = None) -> FileProblem:
         at = self._pos if at is None else at
-        line = self._dropped_newlines + self._buf.count("\n", 0, at) + 1
+        line = self._line_at(at)
         col = at - (self._buf.rfind("\n", 0, at) + 1) + 1
         return file_problem(
             "json_invalid",
@@ -291,6 +360,27 @@ class JsonTable:
             item=self._count + 1,
             problem=problem,
         )
+
+
+# the escape of a NUL or a surrogate (\\u0000, \\ud800; JSON refuses them raw): only an item
+# that has one is looked at value by value (a surrogate pair, e.g. an emoji, is kept)
+_MAYBE_UNSTORABLE = re.compile(r"\\u(?:0000|d[89a-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _cleaned(item: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object whose keys are escaped and whose unstorable values are UncleanText."""
+    cleaned: dict[str, Any] = {}
+    for key, value in item.items():
+        # json.dumps escapes control characters but not surrogates; a nested value is refused
+        # anyway, so one holding a surrogate is kept as its escaped JSON text
+        if isinstance(value, dict | list) and UNSTORABLE.search(
+            json.dumps(value, ensure_ascii=False)
+        ):
+            value = UncleanText(json.dumps(value))
+        elif isinstance(value, str) and UNSTORABLE.search(value):
+            value = UncleanText(value)
+        cleaned[escape_unclean(key)] = value
+    return cleaned
 
 
 def open_table(stream: HashingStream, fmt: Format) -> CsvTable | JsonTable:

@@ -81,6 +81,21 @@ _REASONS = [
         "Check the body with a JSON validator; a body cut short in transit also shows here.",
     ),
     RejectionReason(
+        "json_too_deep",
+        "file",
+        "the JSON nests lists or objects too deeply at line {line} (item {item}) — send a list "
+        "of flat objects: one object per row, each value text, a number, true/false or null",
+        "Flatten the export: a feed row holds plain values only (DESIGN §3).",
+    ),
+    RejectionReason(
+        "line_too_long",
+        "file",
+        "line {line}: the {what} is longer than {limit_kib} KiB (HOMEWARD_MAX_LINE_KIB) — no "
+        "feed row is that long; check the export (a quote left open runs on to the end)",
+        "Usually a quote that is never closed, or a binary file: fix the export and resend. "
+        "Rows before the line are not loaded either (the batch is all-or-nothing).",
+    ),
+    RejectionReason(
         "json_not_list",
         "file",
         "the JSON body is not a list of objects: {found} — send an array with one object per "
@@ -164,6 +179,44 @@ _REASONS = [
         "row",
         "{column}: the value is {length} characters, more than {max_length} — send {description}",
         "Shorten the value in the source system.",
+    ),
+    RejectionReason(
+        "bad_characters",
+        "row",
+        "{column}: '{value}' holds a control character or an unpaired surrogate ({found}) — "
+        "send plain text, e.g. {example}",
+        "Remove the character in the source system (often a NUL or a stray escape from a "
+        "broken export); neither database can store it.",
+    ),
+    RejectionReason(
+        "implausible_number",
+        "row",
+        "{column}: '{value}' is more than {maximum}, the most a row may hold — send "
+        "{description}, e.g. {example}",
+        "Check the value (a unit or a misplaced decimal point?). The bound is a setting "
+        "(HOMEWARD_MAX_COUNT, HOMEWARD_MAX_HOURS_PER_WEEK).",
+    ),
+    RejectionReason(
+        "implausible_time",
+        "row",
+        "{column}: '{value}' is not between {earliest} and {latest} — check the year",
+        "A year typed wrong, or a placeholder date (0001-01-01, 1900-01-01, 9999-12-31) in the "
+        "source; HOMEWARD_EARLIEST_TIMESTAMP sets the earliest time.",
+    ),
+    RejectionReason(
+        "implausible_date",
+        "row",
+        "{column}: '{value}' is not between {earliest} and {latest} — check the year",
+        "A year typed wrong or a placeholder date; a planned date may lie at most one "
+        "longest spell (HOMEWARD_MAX_SPELL_YEARS) ahead.",
+    ),
+    RejectionReason(
+        "spell_too_long",
+        "row",
+        "admitted_at: '{value}' is {days} days before the census (or the discharge), more than "
+        "the {max_days} days a spell may last — check the admission time",
+        "Usually a placeholder or mistyped admission year. HOMEWARD_MAX_SPELL_YEARS sets the "
+        "longest spell (default 5 years).",
     ),
     RejectionReason(
         "bad_site_code",

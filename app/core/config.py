@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -37,6 +38,16 @@ class Settings(BaseSettings):
     future_tolerance_minutes: int = Field(default=15, ge=0)
     # the largest feed batch POSTed to the API (MB): refused with 413 before reading past it
     max_batch_mb: int = Field(default=200, ge=1, le=10_000)
+    # The contract's plausible values (DESIGN §3; docs/feeds.md "Plausible values"): a value
+    # outside them is a quarantined row with its reason, never a failed batch or a number that
+    # later breaks a page.
+    earliest_timestamp: date = date(1990, 1, 1)
+    max_spell_years: int = Field(default=5, ge=1, le=50)
+    max_age: int = Field(default=130, ge=1, le=150)
+    max_count: int = Field(default=10_000, ge=1, le=1_000_000)
+    max_hours_per_week: float = Field(default=100_000, gt=0, le=10_000_000)
+    # a CSV line or a JSON item longer than this is a rejected file (the readers stay bounded)
+    max_line_kib: int = Field(default=1024, ge=4, le=64 * 1024)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.

@@ -91,7 +91,7 @@ class FastPath:
         _set_attribute(row, "__pydantic_private__", None)
         if self.model is PatientRow:
             try:
-                patient_rules(row, context.tz)  # type: ignore[arg-type]
+                patient_rules(row, context)  # type: ignore[arg-type]
             except PydanticCustomError:
                 return None
         return row

@@ -24,25 +24,54 @@ from app.core.config import Settings, get_settings
 from app.domain import nhs_number
 from app.domain.reason_catalogue import reason_catalogue
 from app.domain.vocabularies import PATHWAYS
+from ingest.contracts.text import UncleanText, first_unclean
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
 _SITE_CODE = re.compile(r"[A-Z0-9]{3,12}")
-_CQC_ID = re.compile(r"1-\d{1,17}")
-_COUNCIL_CODE = re.compile(r"[ENWS]\d{8}")
+_CQC_ID = re.compile(r"1-\d{1,17}", re.ASCII)
+_COUNCIL_CODE = re.compile(r"[ENWS]\d{8}", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_MAX_DIGITS = 18  # a whole number of more digits is out of every bound (and of 64 bits)
+# the documented defaults of the bounds (app.core.config), named in docs/feeds.md
 MAX_AGE = 130
+MAX_COUNT = 10_000
+MAX_HOURS = 100_000
+_LATEST_YEAR = 9998  # later years overflow when converted between time zones
 
 
 # --- the validation context: what a row is checked against --------------------------------
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The plausible values of DESIGN §3 (the settings ``HOMEWARD_EARLIEST_TIMESTAMP``, …)."""
+
+    earliest: datetime = datetime(1990, 1, 1, tzinfo=UTC)
+    max_spell: timedelta = timedelta(days=1826)  # 5 years of 365.25 days
+    max_age: int = MAX_AGE
+    max_count: int = MAX_COUNT
+    max_hours: float = MAX_HOURS
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> Bounds:
+        return cls(
+            earliest=datetime.combine(s.earliest_timestamp, datetime.min.time(), UTC),
+            max_spell=timedelta(days=round(365.25 * s.max_spell_years)),
+            max_age=s.max_age,
+            max_count=s.max_count,
+            max_hours=s.max_hours_per_week,
+        )
+
+
+@dataclass(frozen=True)
 class ValidationContext:
-    """The clock, time zone and tolerances a batch is checked against."""
+    """The clock, time zone, tolerances and bounds a batch is checked against."""
 
     now: datetime
     tz: ZoneInfo
     future_tolerance: timedelta
+    bounds: Bounds = field(default_factory=Bounds)
     # column → strptime format, for layouts whose dates are not ISO 8601 (column mappings)
     formats: Mapping[str, str] = field(default_factory=dict)
     # per model, each column's text → parsed value, for the values a batch repeats (see
@@ -63,6 +92,7 @@ class ValidationContext:
             now=(now or datetime.now(UTC)).astimezone(UTC),
             tz=s.tz,
             future_tolerance=timedelta(minutes=s.future_tolerance_minutes),
+            bounds=Bounds.from_settings(s),
             formats=dict(formats or {}),
         )
 
@@ -88,6 +118,8 @@ Parser = Callable[[Any, ValidationInfo], Any]
 def _scalar_text(value: Any) -> str:
     if value.__class__ is str:
         return str(value)
+    if isinstance(value, UncleanText):
+        raise fail("bad_characters", found=value.found)
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, dict | list):
@@ -128,12 +160,19 @@ def _parse_timestamp(value: Any, info: ValidationInfo) -> datetime:
     text = _scalar_text(value)
     fmt = ctx.formats.get(info.field_name or "")
     try:
+        if not text.isascii():
+            raise ValueError("digits other than 0-9")
         parsed = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
     except ValueError:
         raise fail("not_timestamp")
+    earliest = ctx.bounds.earliest
+    if parsed.year < earliest.year - 1 or parsed.year > _LATEST_YEAR:
+        raise _out_of_time(ctx, earliest)  # before converting: year 1 or 9999 would overflow
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ctx.tz)
     parsed = parsed.astimezone(UTC)
+    if parsed < earliest:
+        raise _out_of_time(ctx, earliest)
     ahead = parsed - ctx.now
     if ahead > ctx.future_tolerance:
         raise fail(
@@ -144,41 +183,78 @@ def _parse_timestamp(value: Any, info: ValidationInfo) -> datetime:
     return parsed
 
 
+def _out_of_time(ctx: ValidationContext, earliest: datetime) -> PydanticCustomError:
+    latest = ctx.now + ctx.future_tolerance
+    return fail(
+        "implausible_time",
+        earliest=earliest.date().isoformat(),
+        latest=latest.astimezone(ctx.tz).isoformat(timespec="minutes"),
+    )
+
+
 def _parse_date(value: Any, info: ValidationInfo) -> date:
+    ctx = context_of(info)
     text = _scalar_text(value)
-    fmt = context_of(info).formats.get(info.field_name or "")
+    fmt = ctx.formats.get(info.field_name or "")
     try:
-        return datetime.strptime(text, fmt).date() if fmt else date.fromisoformat(text)
+        if not text.isascii():
+            raise ValueError("digits other than 0-9")
+        parsed = datetime.strptime(text, fmt).date() if fmt else date.fromisoformat(text)
     except ValueError:
         raise fail("not_date")
+    # a date is planned or past: no earlier than the earliest time, no later than a spell ahead
+    earliest = ctx.bounds.earliest.date()
+    latest = (ctx.now + ctx.bounds.max_spell).date()
+    if not earliest <= parsed <= latest:
+        raise fail("implausible_date", earliest=earliest.isoformat(), latest=latest.isoformat())
+    return parsed
 
 
-def _parse_count(value: Any, info: ValidationInfo) -> int:
+def _whole_number(value: Any) -> int:
+    """A whole number from an int, a float or text of ASCII digits ("12", "12.0", "1e3")."""
     if isinstance(value, bool):
         raise fail("not_integer")
     if isinstance(value, int):
-        number = value
+        return value
+    if isinstance(value, float):
+        as_float = value
     else:
         text = _scalar_text(value)
+        if _INTEGER.fullmatch(text):
+            if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS:  # beyond any bound: don't
+                return -1 if text.startswith("-") else 10**_MAX_DIGITS  # convert 4,000 digits
+            return int(text)
+        if not text.isascii() or "_" in text:  # int() and float() take ² and ٣ and 1_000
+            raise fail("not_integer")
         try:
-            number = int(text)
+            as_float = float(text)
         except ValueError:
-            try:
-                as_float = float(text)
-            except ValueError:
-                raise fail("not_integer")
-            if not as_float.is_integer():
-                raise fail("not_integer")
-            number = int(as_float)
+            raise fail("not_integer")
+    if not as_float.is_integer():  # also nan and infinity
+        raise fail("not_integer")
+    return int(as_float)
+
+
+def _bounded(number: int | float, maximum: int | float) -> None:
     if number < 0:
         raise fail("negative")
+    if number > maximum:
+        raise fail("implausible_number", maximum=f"{maximum:,}")
+
+
+def _parse_count(value: Any, info: ValidationInfo) -> int:
+    number = _whole_number(value)
+    _bounded(number, context_of(info).bounds.max_count)
     return number
 
 
 def _parse_age(value: Any, info: ValidationInfo) -> int:
-    age = _parse_count(value, info)
-    if age > MAX_AGE:
-        raise fail("not_allowed", allowed=f"0 to {MAX_AGE}")
+    age = _whole_number(value)
+    maximum = context_of(info).bounds.max_age
+    if age < 0:
+        raise fail("negative")
+    if age > maximum:
+        raise fail("not_allowed", allowed=f"0 to {maximum}")
     return age
 
 
@@ -186,13 +262,18 @@ def _parse_number(value: Any, info: ValidationInfo) -> float:
     if isinstance(value, bool):
         raise fail("not_number")
     try:
-        number = float(value) if isinstance(value, int | float) else float(_scalar_text(value))
-    except ValueError:
+        if isinstance(value, int | float):
+            number = float(value)
+        else:
+            text = _scalar_text(value)
+            if not text.isascii() or "_" in text:
+                raise ValueError("digits other than 0-9")
+            number = float(text)
+    except (ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         raise fail("not_number")
     if number != number or number in (float("inf"), float("-inf")):
         raise fail("not_number")
-    if number < 0:
-        raise fail("negative")
+    _bounded(number, context_of(info).bounds.max_hours)
     return number
 
 
@@ -212,6 +293,9 @@ def _text(max_length: int) -> Parser:
         text = _scalar_text(value)
         if len(text) > max_length:
             raise fail("too_long", length=len(text), max_length=max_length)
+        found = first_unclean(text)
+        if found is not None:
+            raise fail("bad_characters", found=found)
         return text
 
     return parse
@@ -251,7 +335,7 @@ def _pattern(regex: re.Pattern[str], code: str, upper: bool) -> Parser:
 
 def _parse_nhs_number(value: Any, info: ValidationInfo) -> str:
     digits = nhs_number.normalise(_scalar_text(value))
-    if not nhs_number.is_valid(digits):
+    if not digits.isascii() or not nhs_number.is_valid(digits):  # not ² or ٣: 0-9 only
         raise fail("bad_nhs_number")
     return digits
 
@@ -295,9 +379,9 @@ def allowed(options: tuple[str, ...]) -> FieldInfo:
 Timestamp = Annotated[datetime, required(_parse_timestamp), kind("timestamp")]
 OptionalTimestamp = Annotated[datetime | None, optional(_parse_timestamp), kind("timestamp")]
 OptionalDate = Annotated[date | None, optional(_parse_date), kind("date")]
-Count = Annotated[int, required(_parse_count), kind("whole number ≥ 0")]
+Count = Annotated[int, required(_parse_count), kind(f"whole number 0–{MAX_COUNT:,}")]
 Age = Annotated[int, required(_parse_age), kind(f"whole number 0–{MAX_AGE}")]
-Number = Annotated[float, required(_parse_number), kind("number ≥ 0")]
+Number = Annotated[float, required(_parse_number), kind(f"number 0–{MAX_HOURS:,}")]
 Boolean = Annotated[bool, required(_parse_boolean), kind("true / false")]
 SiteCode = Annotated[
     str, required(_pattern(_SITE_CODE, "bad_site_code", upper=True)), kind("ODS site code")

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from app.domain import nhs_number
 from ingest.contracts.columns import spec_of
 from ingest.contracts.rows import FeedRow
+from ingest.contracts.text import escape_unclean
 from ingest.reasons import REASONS, reason_message
 
 
@@ -48,7 +49,7 @@ def display_value(feed: str, column: str | None, value: Any) -> str | None:
         return None
     if column == "nhs_number":
         return mask_nhs_number(value)
-    text = value if isinstance(value, str) else str(value)
+    text = escape_unclean(value if isinstance(value, str) else str(value))
     return text if len(text) <= 80 else text[:77] + "..."
 
 

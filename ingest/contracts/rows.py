@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Annotated, Any, Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic import model_validator as _model_validator
@@ -46,6 +45,7 @@ from ingest.contracts.parsers import (
     Text80,
     Text200,
     Timestamp,
+    ValidationContext,
     allowed,
     choice,
     context_of,
@@ -211,11 +211,22 @@ class PatientRow(FeedRow):
 
     @_model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> PatientRow:
-        return patient_rules(self, context_of(info).tz)
+        return patient_rules(self, context_of(info))
 
 
-def patient_rules(row: PatientRow, tz: ZoneInfo) -> PatientRow:
+def patient_rules(row: PatientRow, context: ValidationContext) -> PatientRow:
     """The rules across a patients row's columns (also run by the fast path)."""
+    tz = context.tz
+    # a spell of decades would ask for a spell-day row per day (an admission in year 1: 739,000)
+    spell = (row.discharged_at or row.snapshot_at) - row.admitted_at
+    if spell > context.bounds.max_spell:
+        raise fail(
+            "spell_too_long",
+            column="admitted_at",
+            value=row.admitted_at.astimezone(tz).isoformat(timespec="minutes"),
+            days=spell.days,
+            max_days=context.bounds.max_spell.days,
+        )
     admission_date = row.admitted_at.astimezone(tz).date()
     drd = row.discharge_ready_date
     if drd is not None and drd < admission_date:
