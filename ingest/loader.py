@@ -137,23 +137,27 @@ def load_batch(
     try:
         with _binary(source) as raw, LeaseRenewer(engine, run_id):
             stream = HashingStream(raw)
+            load: _Load | None = None
             try:
                 chosen = fmt or sniff_format(file_name, stream.peek(512))
-                return _Load(engine, run_id, feed, stream, chosen, layout, progress).run()
+                load = _Load(engine, run_id, feed, stream, chosen, layout, progress)
+                return load.run()
             except (OperationalError, InterfaceError) as exc:
-                error = _failed(engine, run_id, feed, exc)
+                error = _failed(engine, run_id, feed, exc, load.rows_in if load else 0)
                 raise DatabaseUnavailable(error) from None
             except DatabaseUnavailable:
                 raise
             except Exception as exc:
                 # re-raised without the driver's text or the chain: it carries parameters
-                raise BatchFailed(_failed(engine, run_id, feed, exc)) from None
+                error = _failed(engine, run_id, feed, exc, load.rows_in if load else 0)
+                raise BatchFailed(error) from None
     finally:
         announce_data_changed()  # this process's metrics cache sees the run at once
 
 
-def _failed(engine: Engine, run_id: int, feed: str, exc: BaseException) -> str:
-    """Log and store a failed run's error: the class and Homeward's words, never values.
+def _failed(engine: Engine, run_id: int, feed: str, exc: BaseException, rows_in: int) -> str:
+    """Log and store a failed run's error: the class and Homeward's words, never values;
+    ``rows_in`` is how many rows the batch held as far as it was read.
 
     The log keeps where it happened (the stack's frames: file, line, code), not the
     exception's text, which for a database error quotes the SQL parameters.
@@ -161,7 +165,7 @@ def _failed(engine: Engine, run_id: int, feed: str, exc: BaseException) -> str:
     error = describe_error(exc)
     where = "".join(traceback.format_tb(exc.__traceback__)[-6:])
     log.error("ingest run %s of %s failed: %s\n%s", run_id, feed, error, where)
-    finish_failed(engine, run_id, error)
+    finish_failed(engine, run_id, error, rows_in=rows_in)
     return error
 
 

@@ -247,14 +247,17 @@ def finish_file_problem(
         )
 
 
-def finish_failed(engine: Engine, run_id: int, error: str) -> None:
-    """Mark a run failed in its own transaction (best effort: the database may be down)."""
+def finish_failed(engine: Engine, run_id: int, error: str, *, rows_in: int = 0) -> None:
+    """Mark a run failed in its own transaction (best effort: the database may be down);
+    ``rows_in``: the rows the batch held as far as it was read (nothing of it was kept)."""
     try:
         with Session(engine) as session:
             session.execute(
                 update(IngestRun)
                 .where(IngestRun.id == run_id, IngestRun.status == "running")
-                .values(status="failed", error=error, finished_at=datetime.now(UTC))
+                .values(
+                    status="failed", error=error, rows_in=rows_in, finished_at=datetime.now(UTC)
+                )
             )
             session.commit()
     except (OperationalError, InterfaceError):

@@ -68,6 +68,9 @@ def test_a_failure_half_way_leaves_nothing_and_a_rerun_loads_everything(
     assert run.status == "failed"
     assert (run.error or "").startswith("RuntimeError: an unexpected error stopped the load")
     assert "disk full" not in (run.error or "")  # the text of an exception is never stored
+    # the rows it held as far as read (of 11): a full chunk is written when the next row
+    # arrives, so rows 5-8 were being written, and broke, once row 9 had been read
+    assert run.rows_in == 9
 
     monkeypatch.setitem(capacity.WRITERS, "beds", real_writer)
     again = load_batch("beds", body, engine=engine)  # the same bytes: not a duplicate

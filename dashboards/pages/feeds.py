@@ -102,6 +102,8 @@ def _run_rows(runs: list[feed_runs.RunOut]) -> list[dict]:
 def _rejected_table(run_id: int | None) -> Any:
     with read_session() as session:
         total, rows = feed_runs.rejected_rows(session, run_id=run_id, limit=REJECTED_LIMIT)
+    # the values received are patient-level: this page shows the line, column and reason only;
+    # the coordinator and the sending feed client read them through the audited API
     caption = (
         f"Quarantined rows of run {run_id} ({total} in all)"
         if run_id is not None
@@ -112,7 +114,6 @@ def _rejected_table(run_id: int | None) -> Any:
             ("run", "Run"),
             ("line", "Line"),
             ("column", "Column"),
-            ("value", "Value received"),
             ("reason", "Why it was quarantined"),
         ],
         [
@@ -120,7 +121,6 @@ def _rejected_table(run_id: int | None) -> Any:
                 "run": row.ingest_run_id,
                 "line": row.line_number if row.line_number is not None else "–",
                 "column": row.column or "(whole row)",
-                "value": row.value or "",
                 "reason": row.reason,
             }
             for row in rows
