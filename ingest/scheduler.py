@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -79,21 +80,29 @@ class Leadership:
         self._conn: Connection | None = None
         self._file: FileLock | None = None
         self.held = False
+        # the jobs ask from the scheduler's worker threads, several at once: one at a time
+        # on the one connection (or file lock) the process holds
+        self._guard = threading.RLock()
 
     def acquire(self) -> bool:
         """Whether this process leads now: keep the lock, or try once to take it."""
-        if self.held and self._still_held():
-            return True
-        self.held = False
-        try:
-            self.held = self._take()
-        except SQLAlchemyError as exc:
-            log.warning("scheduler leadership not taken: %s", describe_error(exc))
-            self._drop_connection()
-        return self.held
+        with self._guard:
+            if self.held and self._still_held():
+                return True
+            self.held = False
+            try:
+                self.held = self._take()
+            except SQLAlchemyError as exc:
+                log.warning("scheduler leadership not taken: %s", describe_error(exc))
+                self._drop_connection()
+            return self.held
 
     def release(self) -> None:
         """Give the lock up (a clean shutdown; death releases it as well)."""
+        with self._guard:
+            self._release()
+
+    def _release(self) -> None:
         if self._file is not None:
             self._file.release(force=True)
             self._file = None
@@ -107,7 +116,10 @@ class Leadership:
     def _take(self) -> bool:
         if self.engine.dialect.name != "postgresql":
             self.lock_dir.mkdir(parents=True, exist_ok=True)
-            self._file = self._file or FileLock(str(self.lock_dir / "scheduler-leader.lock"))
+            # held by the process, not the thread that took it: the jobs run in other threads
+            self._file = self._file or FileLock(
+                str(self.lock_dir / "scheduler-leader.lock"), thread_local=False
+            )
             try:
                 self._file.acquire(timeout=0)
             except Timeout:

@@ -120,3 +120,22 @@ def test_a_tick_with_nothing_to_do_is_idle_and_hidden(engine: Engine, session: S
     [row] = session.scalars(select(SchedulerJobRun)).all()
     assert (row.status, row.scheduled_at) == ("idle", T0)
     assert recent_job_runs(session) == []  # the pages list what did something
+
+
+def test_the_leader_taken_in_one_thread_leads_in_the_job_threads(
+    two: tuple[scheduler.Leadership, ...],
+) -> None:
+    """The scheduler takes the lock when it starts (main thread) and runs its jobs in worker
+    threads: there it must still lead, or the embedded scheduler of `make run` runs nothing."""
+    import threading
+
+    leader, standby = two
+    assert leader.acquire()
+    seen: list[bool] = []
+    workers = [threading.Thread(target=lambda: seen.append(leader.acquire())) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert seen == [True, True, True]
+    assert not standby.acquire()  # and it still excludes the other process
