@@ -12,45 +12,58 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from app.security import pages
+from app.security.principal import Principal
 from dashboards import formats, theme
-
-NAV_LINKS: tuple[tuple[str, str], ...] = (
-    ("System overview", "/"),
-    ("Wall display", "/wall"),
-    ("Coordinator", "/coordinator"),
-    ("Weekly report", "/reports/weekly"),
-    ("Feeds", "/feeds"),
-    ("Metric definitions", "/about/metrics"),
-)
-
 
 def attrs(**props: str) -> dict[str, Any]:
     """``aria-*`` and ``data-*`` attributes for Dash components: ``attrs(aria_label="…")``."""
     return {name.replace("_", "-"): value for name, value in props.items()}
 
 
-def navbar() -> dbc.Navbar:
-    """The navigation bar on every page (hidden on the wall in kiosk mode)."""
+def navbar(principal: Principal | None = None) -> dbc.Navbar:
+    """The navigation bar on every page (hidden on the wall in kiosk mode): only the pages the
+    signed-in role can open, who is signed in and the sign-out button (shared ward PCs)."""
+    role = principal.role if principal is not None else None
     links = [
         dbc.NavItem(dbc.NavLink(label, href=href, active="exact" if href == "/" else "partial"))
-        for label, href in NAV_LINKS
+        for label, href in pages.nav_pages(role)
     ]
-    return dbc.Navbar(
-        dbc.Container(
-            [
-                dbc.NavbarBrand(
-                    [html.Span("Homeward", className="brand-name"), " discharge flow"],
-                    href="/",
-                    className="me-4",
-                ),
-                dbc.Nav(links, navbar=True, className="hw-nav"),
-            ],
-            fluid=True,
+    children: list[Any] = [
+        dbc.NavbarBrand(
+            [html.Span("Homeward", className="brand-name"), " discharge flow"],
+            href="/",
+            className="me-4",
         ),
+        dbc.Nav(links, navbar=True, className="hw-nav"),
+    ]
+    if principal is not None:
+        children.append(signed_in(principal))
+    return dbc.Navbar(
+        dbc.Container(children, fluid=True),
         color=theme.NHS_BLUE,
         dark=True,
         className="hw-navbar",
         id="hw-navbar",
+    )
+
+
+def signed_in(principal: Principal) -> html.Div:
+    """``Signed in as jo (discharge coordinator)`` and a sign-out button that ends the session
+    on the server (a form post: it works before the page's scripts have loaded)."""
+    return html.Div(
+        [
+            html.Span(pages.signed_in_words(principal), className="hw-who-name", id="hw-who"),
+            html.Form(
+                html.Button(
+                    "Sign out", type="submit", className="hw-sign-out-button", id="hw-sign-out"
+                ),
+                action=pages.SIGN_OUT_ACTION,
+                method="post",
+                className="hw-sign-out",
+            ),
+        ],
+        className="hw-who",
     )
 
 
