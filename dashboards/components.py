@@ -16,6 +16,7 @@ from app.security import pages
 from app.security.principal import Principal
 from dashboards import formats, theme
 
+
 def attrs(**props: str) -> dict[str, Any]:
     """``aria-*`` and ``data-*`` attributes for Dash components: ``attrs(aria_label="…")``."""
     return {name.replace("_", "-"): value for name, value in props.items()}

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.security import ratelimit
-from tests.test_security_dash import draw
 from tests.security_helpers import (  # noqa: F401
     TEST_PASSWORD,
     build_secure_app,
@@ -22,6 +21,7 @@ from tests.security_helpers import (  # noqa: F401
     fast_password_hashing,
     sign_in,
 )
+from tests.test_security_dash import draw
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 

@@ -165,8 +165,8 @@ def bad_kiosk_token_page() -> str:
         "<p role='alert'>The wall token in this display's address is not valid: it is "
         "unknown, revoked or expired, or it is not a wall token.</p>"
         "<p>Ask your Homeward administrator for a new wall token "
-        "(<code>homeward tokens create &lt;name&gt; --role wall</code>) and put it in the display's start "
-        "address.</p><p><a href='/login'>Sign in with a username instead</a></p>",
+        "(<code>homeward tokens create &lt;name&gt; --role wall</code>) and put it in the "
+        "display's start address.</p><p><a href='/login'>Sign in with a username instead</a></p>",
     )
 
 
