@@ -60,7 +60,8 @@ def beds(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Eng
         load_reference_dir(session, reference)
         session.commit()
     for at, site, ward, name, base, core, escalation, occupied in BEDS:
-        body = f"{BEDS_COLUMNS}\n{at},{site},{ward},{name},{base},{core},{escalation},{occupied},0\n"
+        row = f"{at},{site},{ward},{name},{base},{core},{escalation},{occupied},0"
+        body = f"{BEDS_COLUMNS}\n{row}\n"
         summary = load_batch("beds", body.encode(), fmt="csv", engine=engine)
         assert (summary.status, summary.rows_quarantined) == ("succeeded", 0)
     return engine
