@@ -5,12 +5,13 @@ Everything here is presentation: values arrive already computed by ``app.metrics
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from app.security import pages
 from app.security.principal import Principal
@@ -291,3 +292,79 @@ def error_panel(title: str, message: str, *, home: bool = False) -> dbc.Alert:
     if home:
         children.append(html.A("Go to the system overview", href="/"))
     return dbc.Alert(children, color="warning", className="mt-3")
+
+
+# --- pages that refresh themselves, like the wall ---------------------------------------------
+
+#: the wall's refresh setting (``?refresh=`` seconds, dashboards/pages/wall.py), for every live page
+DEFAULT_REFRESH_SECONDS = 60
+REFRESH_BOUNDS = (2, 3600)
+
+
+def refresh_seconds(value: str | None) -> int:
+    """The ``refresh`` query parameter in seconds, within the wall's bounds."""
+    low, high = REFRESH_BOUNDS
+    try:
+        seconds = int(value) if value is not None else DEFAULT_REFRESH_SECONDS
+    except ValueError:
+        seconds = DEFAULT_REFRESH_SECONDS
+    return max(low, min(high, seconds))
+
+
+def refresh_stamp(key: str, seconds: int | None, refreshed_at: datetime) -> html.P:
+    """When the page last fetched its numbers, and how often it does (None: a past moment)."""
+    words = (
+        f" · refreshes every {seconds} s"
+        if seconds is not None
+        else " · a past moment: not refreshed"
+    )
+    return html.P(
+        ["Updated ", html.Span(formats.time_of_day(refreshed_at), id=f"{key}-refreshed-at"), words],
+        className="refresh-stamp",
+        id=f"{key}-refreshed",
+    )
+
+
+def live(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a page's ``layout`` refresh itself every ``?refresh=`` seconds (default 60, as the
+    wall): the layout is drawn again by a ``dcc.Interval`` callback into the same container,
+    with the time it was drawn. A page showing a past moment (``?at=``) does not refresh.
+
+    The callback is registered under the page's own module, so the gate checks it against
+    that page's access rule (app.security.access), as it does the page itself.
+    """
+
+    def decorate(layout: Callable[..., Any]) -> Callable[..., Any]:
+        def body(query: dict[str, Any], seconds: int | None) -> list[Any]:
+            return [refresh_stamp(key, seconds, datetime.now(UTC)), layout(**query)]
+
+        @functools.wraps(layout)
+        def live_layout(refresh: str | None = None, **query: Any) -> html.Div:
+            seconds = None if query.get("at") else refresh_seconds(refresh)
+            return html.Div(
+                [
+                    dcc.Interval(
+                        id=f"{key}-refresh",
+                        interval=(seconds or DEFAULT_REFRESH_SECONDS) * 1000,
+                        disabled=seconds is None,
+                    ),
+                    dcc.Store(id=f"{key}-query", data={"query": query, "seconds": seconds}),
+                    html.Div(body(query, seconds), id=f"{key}-live"),
+                ]
+            )
+
+        def redraw(_n: int, state: dict[str, Any] | None) -> list[Any]:
+            state = state or {}
+            return body(dict(state.get("query") or {}), state.get("seconds"))
+
+        redraw.__module__ = layout.__module__  # the page's rule applies (see the docstring)
+        redraw.__name__ = f"refresh_{key}"
+        callback(
+            Output(f"{key}-live", "children"),
+            Input(f"{key}-refresh", "n_intervals"),
+            State(f"{key}-query", "data"),
+            prevent_initial_call=True,
+        )(redraw)
+        return live_layout
+
+    return decorate

@@ -21,7 +21,7 @@ from tests.security_helpers import (  # noqa: F401
     fast_password_hashing,
     sign_in,
 )
-from tests.test_security_dash import draw
+from tests.test_security_dash import draw, payload
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -207,3 +207,46 @@ def test_the_404_page_lists_only_the_role_s_pages(client: TestClient) -> None:
     assert "Page not found" in drawn.text
     links = [n["props"]["href"] for n in find(drawn.json(), lambda n: n["type"] == "A")]
     assert links == NAV_BY_ROLE["wall"]
+
+
+@pytest.mark.parametrize(("path", "key"), [("/", "overview"), ("/feeds", "feeds")])
+def test_the_overview_and_feeds_pages_refresh_themselves_like_the_wall(
+    client: TestClient, path: str, key: str
+) -> None:
+    from dashboards import components
+    from dashboards.pages import wall
+
+    assert components.DEFAULT_REFRESH_SECONDS == wall.DEFAULT_REFRESH_SECONDS  # one setting
+    analyst = as_role(client, "analyst")
+    drawn = draw(analyst, path)
+    assert drawn.status_code == 200, drawn.text
+    [interval] = find(drawn.json(), lambda n: n["props"].get("id") == f"{key}-refresh")
+    assert interval["props"]["interval"] == 60_000 and not interval["props"]["disabled"]
+    body = payload(
+        analyst, f"{key}-live.children", n_intervals=1, data={"query": {}, "seconds": 60}
+    )
+    again = analyst.post("/_dash-update-component", json=body)
+    assert again.status_code == 200, again.text
+    stamps = find(again.json(), lambda n: n["props"].get("id") == f"{key}-refreshed")
+    assert stamps and "refreshes every 60 s" in json.dumps(stamps)
+
+
+def test_a_refresh_interval_is_set_as_on_the_wall_and_a_past_moment_does_not_refresh(
+    client: TestClient,
+) -> None:
+    analyst = as_role(client, "analyst")
+    body = payload(analyst, "_pages_content.children", pathname="/", search="?refresh=15")
+    drawn = analyst.post("/_dash-update-component", json=body).json()
+    [interval] = find(drawn, lambda n: n["props"].get("id") == "overview-refresh")
+    assert interval["props"]["interval"] == 15_000
+    body = payload(analyst, "_pages_content.children", pathname="/", search="?at=2026-11-01T12:00")
+    drawn = analyst.post("/_dash-update-component", json=body).json()
+    [interval] = find(drawn, lambda n: n["props"].get("id") == "overview-refresh")
+    assert interval["props"]["disabled"] is True
+
+
+def test_the_feeds_refresh_answers_to_the_feeds_page_s_rule(client: TestClient) -> None:
+    wall = as_role(client, "wall")
+    body = payload(wall, "feeds-live.children", n_intervals=1, data={"query": {}, "seconds": 60})
+    refused = wall.post("/_dash-update-component", json=body)
+    assert refused.status_code == 403
