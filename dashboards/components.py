@@ -319,7 +319,11 @@ def refresh_stamp(key: str, seconds: int | None, refreshed_at: datetime) -> html
         else " · a past moment: not refreshed"
     )
     return html.P(
-        ["Updated ", html.Span(formats.time_of_day(refreshed_at), id=f"{key}-refreshed-at"), words],
+        [
+            "Updated ",
+            html.Span(f"{formats.local(refreshed_at):%H:%M:%S}", id=f"{key}-refreshed-at"),
+            words,
+        ],
         className="refresh-stamp",
         id=f"{key}-refreshed",
     )
