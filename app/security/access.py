@@ -4,7 +4,9 @@
 applies the one rule table of ``app.security.roles`` to the API and the pages alike, and:
 
 - anonymous → 401 on the API and Dash's own routes, a redirect to ``/login`` for a page;
-- a role the rule does not name → 403;
+- a role the rule does not name → 403 (for a page, the styled page of ``app.security.pages``
+  saying which roles it is for and whom to ask);
+- a page address no Dash page answers → Dash's "page not found" page, answered 404;
 - a Dash callback is checked against the page whose module registered it (the pages router
   callback against the page it is asked to draw), so a wall session cannot call a
   coordinator page's callback directly; a patient-level callback is audited before it runs;
