@@ -30,6 +30,7 @@ from app.metrics.schemas import (
     NctrDay,
     Red2Green,
 )
+from app.security import pages
 from dashboards import components, definitions, figures, formats, theme
 
 ONE_DECIMAL = {"function": "params.value == null ? '–' : d3.format(',.1f')(params.value)"}
@@ -355,14 +356,29 @@ def breakdown_grid(
         }
         for row in rows
     ]
+    name_column: dict[str, Any] = {
+        "field": "name",
+        "headerName": "Site" if level == "site" else "Ward",
+        "minWidth": 220,
+    }
+    # a ward page lists patients (coordinators only): link to it only for a role that may open it
+    first = rows[0] if rows else None
+    target = (
+        None
+        if first is None
+        else f"/site/{first.site_code}"
+        if level == "site"
+        else f"/site/{first.site_code}/ward/{first.ward_code}"
+    )
+    if target is not None and pages.may_open(target):
+        name_column["cellRenderer"] = "PageLink"
+        name_column["cellRendererParams"] = {
+            "prefix": link_prefix,
+            "idField": "code",
+            "suffix": at_query,
+        }
     columns: list[dict[str, Any]] = [
-        {
-            "field": "name",
-            "headerName": "Site" if level == "site" else "Ward",
-            "cellRenderer": "PageLink",
-            "cellRendererParams": {"prefix": link_prefix, "idField": "code", "suffix": at_query},
-            "minWidth": 220,
-        },
+        name_column,
         {"field": "kind", "headerName": "Type"},
         {
             "field": "occupancy_pct",

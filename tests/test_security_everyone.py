@@ -250,3 +250,36 @@ def test_the_feeds_refresh_answers_to_the_feeds_page_s_rule(client: TestClient) 
     body = payload(wall, "feeds-live.children", n_intervals=1, data={"query": {}, "seconds": 60})
     refused = wall.post("/_dash-update-component", json=body)
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "links"), [("coordinator", True), ("analyst", False), ("wall", False)]
+)
+def test_a_site_s_wards_link_to_the_ward_page_only_for_a_role_that_can_open_it(
+    role: str, links: bool
+) -> None:
+    from app.metrics.schemas import FlowBreakdownRow, Occupancy
+    from app.security.principal import Principal, _current
+    from app.security.roles import Role
+    from dashboards import flow_view
+
+    row = FlowBreakdownRow(
+        site_code="RXA01",
+        ward_code="A1",
+        name="Ash",
+        kind="general_acute",
+        occupancy=Occupancy(occupied=9, core_open=10),
+        nctr_in_hospital=2,
+        delayed_days=5,
+        red=1,
+        green=1,
+        not_recorded=0,
+    )
+    token = _current.set(Principal(name="someone", role=Role(role), via="session"))
+    try:
+        wards = flow_view.breakdown_grid([row], level="ward", grid_id="g", period="p")
+        sites = flow_view.breakdown_grid([row], level="site", grid_id="g", period="p")
+    finally:
+        _current.reset(token)
+    assert ("cellRenderer" in wards.columnDefs[0]) is links
+    assert sites.columnDefs[0]["cellRenderer"] == "PageLink"  # every role opens a site page

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from app.security.principal import Principal
+from app.security.principal import Principal, current_principal_or_none
 from app.security.roles import Role, Rule, allowed, page_rule
 
 #: (label, address) of every page the navigation bar can offer, in its order
@@ -54,6 +54,13 @@ def nav_pages(role: Role | None) -> list[tuple[str, str]]:
     if role is None:
         return list(NAV_PAGES)
     return [(label, href) for label, href in NAV_PAGES if allowed(page_rule(href), role)]
+
+
+def may_open(path: str) -> bool:
+    """Whether the signed-in person of this request may open the page at ``path`` (so a page
+    links to it); True when no one is known (the pages served without the gate)."""
+    principal = current_principal_or_none()
+    return principal is None or allowed(page_rule(path), principal.role)
 
 
 def roles_words(roles: Sequence[Role]) -> str:
