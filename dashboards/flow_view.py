@@ -247,8 +247,8 @@ def _community_tiles(community: CommunityBeds | None, as_of: datetime | None) ->
             "Community bed occupancy",
             formats.percent(beds.pct),
             slug="community_occupancy",
-            detail=f"{formats.number(beds.occupied)} of {formats.number(beds.open_beds)} "
-            f"community beds open occupied, {formats.number(community.wards)} wards",
+            detail=f"{formats.number(beds.occupied)} of {formats.number(beds.open_beds)} open "
+            f"community beds occupied, on {formats.number(community.wards)} wards",
             good=definitions.good_words("community_occupancy"),
             as_of=as_of,
             value_id="tile-community-occupancy",

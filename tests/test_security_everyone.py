@@ -128,12 +128,12 @@ def test_the_403_page_is_styled_with_navigation_and_says_who_can_open_it(
     assert "href='/feeds'" not in body  # the navigation has only the wall's pages
     for href in NAV_BY_ROLE["wall"]:
         assert f"href='{href}'" in body
-    assert "analyst, discharge coordinator or administrator" in body
+    assert "It needs the role <strong>analyst, discharge coordinator or administrator" in body
     assert "ask your Homeward administrator" in body
     assert "discharge coordinators" not in body  # not the patient-level reason
     coordinator_page = as_role(client, "analyst").get("/coordinator", headers=BROWSER)
     assert coordinator_page.status_code == 403
-    assert "for the role of <strong>discharge coordinator</strong>" in coordinator_page.text
+    assert "It needs the role <strong>discharge coordinator</strong>" in coordinator_page.text
 
 
 def test_a_rate_limited_browser_sign_in_gets_a_page_and_retry_after(client: TestClient) -> None:

@@ -44,7 +44,6 @@ STYLESHEETS = (
     "/assets/20_homeward.css",
     "/assets/32_everyone.css",
 )
-NAVBAR_BLUE = "#005eb8"  # dashboards.theme.NHS_BLUE (the navbar's colour)
 SIGN_OUT_ACTION = "/api/v1/auth/logout"
 
 
@@ -91,8 +90,7 @@ def signed_in_words(principal: Principal) -> str:
 def _navbar(principal: Principal | None) -> str:
     if principal is None:
         return (
-            f"<nav class='navbar navbar-dark hw-navbar' style='background-color:{NAVBAR_BLUE}' "
-            "aria-label='Homeward'><div class='container-fluid'>"
+            "<nav class='navbar navbar-dark hw-navbar' aria-label='Homeward'><div class='container-fluid'>"
             "<a class='navbar-brand me-4' href='/'><span class='brand-name'>Homeward</span> "
             "discharge flow</a></div></nav>"
         )
@@ -102,8 +100,7 @@ def _navbar(principal: Principal | None) -> str:
         for label, href in nav_pages(principal.role)
     )
     return (
-        f"<nav class='navbar navbar-dark navbar-expand hw-navbar' "
-        f"style='background-color:{NAVBAR_BLUE}' aria-label='Homeward'>"
+        "<nav class='navbar navbar-dark navbar-expand hw-navbar' aria-label='Homeward'>"
         "<div class='container-fluid'>"
         "<a class='navbar-brand me-4' href='/'><span class='brand-name'>Homeward</span> "
         "discharge flow</a>"
@@ -141,7 +138,7 @@ def forbidden_page(principal: Principal, path: str) -> str:
     """The 403 page of a page the role cannot open: which role it needs, whom to ask."""
     needed = needed_roles(page_rule(path))
     needs = (
-        f"<p>This page is for the role of <strong>{html.escape(roles_words(needed))}</strong>."
+        f"<p>It needs the role <strong>{html.escape(roles_words(needed))}</strong>."
         if needed
         else "<p>No role can open this page."
     )
