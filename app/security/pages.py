@@ -90,7 +90,8 @@ def signed_in_words(principal: Principal) -> str:
 def _navbar(principal: Principal | None) -> str:
     if principal is None:
         return (
-            "<nav class='navbar navbar-dark hw-navbar' aria-label='Homeward'><div class='container-fluid'>"
+            "<nav class='navbar navbar-dark hw-navbar' aria-label='Homeward'>"
+            "<div class='container-fluid'>"
             "<a class='navbar-brand me-4' href='/'><span class='brand-name'>Homeward</span> "
             "discharge flow</a></div></nav>"
         )
