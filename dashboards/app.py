@@ -43,7 +43,7 @@ def shell() -> html.Div:
     signed in: drawn for each request), the main landmark, the footer."""
     return html.Div(
         [
-            dcc.Location(id="hw-url", refresh="callback-nav"),
+            dcc.Location(id=components.SHELL_LOCATION, refresh="callback-nav"),
             components.navbar(current_principal_or_none()),
             html.Main(dash.page_container, id="main-content", tabIndex="-1"),
             html.Footer(

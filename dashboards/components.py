@@ -9,6 +9,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
@@ -298,6 +299,7 @@ def error_panel(title: str, message: str, *, home: bool = False) -> dbc.Alert:
 
 #: the wall's refresh setting (``?refresh=`` seconds, dashboards/pages/wall.py), for every live page
 DEFAULT_REFRESH_SECONDS = 60
+SHELL_LOCATION = "hw-url"  # the dcc.Location of every page (dashboards/app.py)
 REFRESH_BOUNDS = (2, 3600)
 
 
@@ -332,7 +334,8 @@ def refresh_stamp(key: str, seconds: int | None, refreshed_at: datetime) -> html
 def live(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Make a page's ``layout`` refresh itself every ``?refresh=`` seconds (default 60, as the
     wall): the layout is drawn again by a ``dcc.Interval`` callback into the same container,
-    with the time it was drawn. A page showing a past moment (``?at=``) does not refresh.
+    with the time it was drawn, from the address as it is then (a choice the page keeps in the
+    address survives the refresh). A page showing a past moment (``?at=``) does not refresh.
 
     The callback is registered under the page's own module, so the gate checks it against
     that page's access rule (app.security.access), as it does the page itself.
@@ -352,21 +355,21 @@ def live(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                         interval=(seconds or DEFAULT_REFRESH_SECONDS) * 1000,
                         disabled=seconds is None,
                     ),
-                    dcc.Store(id=f"{key}-query", data={"query": query, "seconds": seconds}),
                     html.Div(body(query, seconds), id=f"{key}-live"),
                 ]
             )
 
-        def redraw(_n: int, state: dict[str, Any] | None) -> list[Any]:
-            state = state or {}
-            return body(dict(state.get("query") or {}), state.get("seconds"))
+        def redraw(_n: int, search: str | None) -> list[Any]:
+            query = dict(parse_qsl((search or "").lstrip("?")))
+            refresh = query.pop("refresh", None)
+            return body(query, None if query.get("at") else refresh_seconds(refresh))
 
         redraw.__module__ = layout.__module__  # the page's rule applies (see the docstring)
         redraw.__name__ = f"refresh_{key}"
         callback(
             Output(f"{key}-live", "children"),
             Input(f"{key}-refresh", "n_intervals"),
-            State(f"{key}-query", "data"),
+            State(SHELL_LOCATION, "search"),
             prevent_initial_call=True,
         )(redraw)
         return live_layout

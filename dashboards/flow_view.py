@@ -414,6 +414,10 @@ def breakdown_grid(
             "autoHeaderHeight": True,
         },
         columnSize="responsiveSizeToFit",
+        # the page refreshes itself (components.live): keep the reader's sort across a redraw
+        persistence=True,
+        persisted_props=["columnState"],
+        persistence_type="memory",
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
         style={"height": None},
     )

@@ -247,7 +247,7 @@ def test_a_refresh_interval_is_set_as_on_the_wall_and_a_past_moment_does_not_ref
 
 def test_the_feeds_refresh_answers_to_the_feeds_page_s_rule(client: TestClient) -> None:
     wall = as_role(client, "wall")
-    body = payload(wall, "feeds-live.children", n_intervals=1, data={"query": {}, "seconds": 60})
+    body = payload(wall, "feeds-live.children", n_intervals=1, search="")
     refused = wall.post("/_dash-update-component", json=body)
     assert refused.status_code == 403
 

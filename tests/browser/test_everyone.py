@@ -218,3 +218,30 @@ def test_who_is_signed_in_shows_and_sign_out_ends_the_session(
         )
     finally:
         support.sign_in(browser, base_url, username, password)
+
+
+def test_a_refresh_keeps_the_sort_the_reader_chose(browser: WebDriver, base_url: str) -> None:
+    state = (
+        "return window.dash_ag_grid.getApi('sites-grid').getColumnState()"
+        ".filter(c => c.sort).map(c => c.colId + ':' + c.sort);"
+    )
+    support.open_page(browser, f"{base_url}/?refresh=2", "#overview-refreshed-at")
+    support.wait_for(browser, "#sites-grid .ag-header-cell[col-id='name']")
+    assert browser.execute_script(state) == ["delayed_days:desc"]
+    browser.execute_script(  # a script click: the grid may be redrawn between find and click
+        "document.querySelector(\"#sites-grid .ag-header-cell[col-id='name'] "
+        '.ag-header-cell-label").click();'
+    )
+    support.wait_until(
+        browser, lambda d: d.execute_script(state) == ["name:asc"], "the sort did not change", 10
+    )
+    first = browser.find_element(By.ID, "overview-refreshed-at").text
+    support.wait_until(
+        browser,
+        lambda d: d.find_element(By.ID, "overview-refreshed-at").text not in ("", first),
+        "the overview never refreshed itself",
+        15,
+        ignored=(Exception,),
+    )
+    support.wait_for(browser, "#sites-grid .ag-header-cell[col-id='name']")
+    assert browser.execute_script(state) == ["name:asc"], "the refresh lost the reader's sort"
