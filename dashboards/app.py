@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from app.security.principal import current_principal_or_none
 from dashboards import components, theme
 
 HERE = Path(__file__).resolve().parent
@@ -38,11 +39,12 @@ INDEX_STRING = """<!DOCTYPE html>
 
 
 def shell() -> html.Div:
-    """What every page shares: the location, the navbar, the main landmark, the footer."""
+    """What every page shares: the location, the navbar (the signed-in role's pages and who is
+    signed in: drawn for each request), the main landmark, the footer."""
     return html.Div(
         [
-            dcc.Location(id="hw-url", refresh="callback-nav"),
-            components.navbar(),
+            dcc.Location(id=components.SHELL_LOCATION, refresh="callback-nav"),
+            components.navbar(current_principal_or_none()),
             html.Main(dash.page_container, id="main-content", tabIndex="-1"),
             html.Footer(
                 html.P(

@@ -5,23 +5,18 @@ Everything here is presentation: values arrive already computed by ``app.metrics
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
+from app.security import pages
+from app.security.principal import Principal
 from dashboards import formats, theme
-
-NAV_LINKS: tuple[tuple[str, str], ...] = (
-    ("System overview", "/"),
-    ("Wall display", "/wall"),
-    ("Coordinator", "/coordinator"),
-    ("Weekly report", "/reports/weekly"),
-    ("Feeds", "/feeds"),
-    ("Metric definitions", "/about/metrics"),
-)
 
 
 def attrs(**props: str) -> dict[str, Any]:
@@ -29,28 +24,49 @@ def attrs(**props: str) -> dict[str, Any]:
     return {name.replace("_", "-"): value for name, value in props.items()}
 
 
-def navbar() -> dbc.Navbar:
-    """The navigation bar on every page (hidden on the wall in kiosk mode)."""
+def navbar(principal: Principal | None = None) -> dbc.Navbar:
+    """The navigation bar on every page (hidden on the wall in kiosk mode): only the pages the
+    signed-in role can open, who is signed in and the sign-out button (shared ward PCs)."""
+    role = principal.role if principal is not None else None
     links = [
         dbc.NavItem(dbc.NavLink(label, href=href, active="exact" if href == "/" else "partial"))
-        for label, href in NAV_LINKS
+        for label, href in pages.nav_pages(role)
     ]
-    return dbc.Navbar(
-        dbc.Container(
-            [
-                dbc.NavbarBrand(
-                    [html.Span("Homeward", className="brand-name"), " discharge flow"],
-                    href="/",
-                    className="me-4",
-                ),
-                dbc.Nav(links, navbar=True, className="hw-nav"),
-            ],
-            fluid=True,
+    children: list[Any] = [
+        dbc.NavbarBrand(
+            [html.Span("Homeward", className="brand-name"), " discharge flow"],
+            href="/",
+            className="me-4",
         ),
+        dbc.Nav(links, navbar=True, className="hw-nav"),
+    ]
+    if principal is not None:
+        children.append(signed_in(principal))
+    return dbc.Navbar(
+        dbc.Container(children, fluid=True),
         color=theme.NHS_BLUE,
         dark=True,
         className="hw-navbar",
         id="hw-navbar",
+    )
+
+
+def signed_in(principal: Principal) -> html.Div:
+    """``Signed in as jo (discharge coordinator)`` and a sign-out button that ends the session
+    on the server (a form post: it works before the page's scripts have loaded)."""
+    return html.Div(
+        [
+            html.Span(pages.signed_in_words(principal), className="hw-who-name", id="hw-who"),
+            html.Form(
+                html.Button(
+                    "Sign out", type="submit", className="hw-sign-out-button", id="hw-sign-out"
+                ),
+                action=pages.SIGN_OUT_ACTION,
+                method="post",
+                className="hw-sign-out",
+            ),
+        ],
+        className="hw-who",
     )
 
 
@@ -277,3 +293,85 @@ def error_panel(title: str, message: str, *, home: bool = False) -> dbc.Alert:
     if home:
         children.append(html.A("Go to the system overview", href="/"))
     return dbc.Alert(children, color="warning", className="mt-3")
+
+
+# --- pages that refresh themselves, like the wall ---------------------------------------------
+
+#: the wall's refresh setting (``?refresh=`` seconds, dashboards/pages/wall.py), for every live page
+DEFAULT_REFRESH_SECONDS = 60
+SHELL_LOCATION = "hw-url"  # the dcc.Location of every page (dashboards/app.py)
+REFRESH_BOUNDS = (2, 3600)
+
+
+def refresh_seconds(value: str | None) -> int:
+    """The ``refresh`` query parameter in seconds, within the wall's bounds."""
+    low, high = REFRESH_BOUNDS
+    try:
+        seconds = int(value) if value is not None else DEFAULT_REFRESH_SECONDS
+    except ValueError:
+        seconds = DEFAULT_REFRESH_SECONDS
+    return max(low, min(high, seconds))
+
+
+def refresh_stamp(key: str, seconds: int | None, refreshed_at: datetime) -> html.P:
+    """When the page last fetched its numbers, and how often it does (None: a past moment)."""
+    words = (
+        f" · refreshes every {seconds} s"
+        if seconds is not None
+        else " · a past moment: not refreshed"
+    )
+    return html.P(
+        [
+            "Updated ",
+            html.Span(f"{formats.local(refreshed_at):%H:%M:%S}", id=f"{key}-refreshed-at"),
+            words,
+        ],
+        className="refresh-stamp",
+        id=f"{key}-refreshed",
+    )
+
+
+def live(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a page's ``layout`` refresh itself every ``?refresh=`` seconds (default 60, as the
+    wall): the layout is drawn again by a ``dcc.Interval`` callback into the same container,
+    with the time it was drawn, from the address as it is then (a choice the page keeps in the
+    address survives the refresh). A page showing a past moment (``?at=``) does not refresh.
+
+    The callback is registered under the page's own module, so the gate checks it against
+    that page's access rule (app.security.access), as it does the page itself.
+    """
+
+    def decorate(layout: Callable[..., Any]) -> Callable[..., Any]:
+        def body(query: dict[str, Any], seconds: int | None) -> list[Any]:
+            return [refresh_stamp(key, seconds, datetime.now(UTC)), layout(**query)]
+
+        @functools.wraps(layout)
+        def live_layout(refresh: str | None = None, **query: Any) -> html.Div:
+            seconds = None if query.get("at") else refresh_seconds(refresh)
+            return html.Div(
+                [
+                    dcc.Interval(
+                        id=f"{key}-refresh",
+                        interval=(seconds or DEFAULT_REFRESH_SECONDS) * 1000,
+                        disabled=seconds is None,
+                    ),
+                    html.Div(body(query, seconds), id=f"{key}-live"),
+                ]
+            )
+
+        def redraw(_n: int, search: str | None) -> list[Any]:
+            query = dict(parse_qsl((search or "").lstrip("?")))
+            refresh = query.pop("refresh", None)
+            return body(query, None if query.get("at") else refresh_seconds(refresh))
+
+        redraw.__module__ = layout.__module__  # the page's rule applies (see the docstring)
+        redraw.__name__ = f"refresh_{key}"
+        callback(
+            Output(f"{key}-live", "children"),
+            Input(f"{key}-refresh", "n_intervals"),
+            State(SHELL_LOCATION, "search"),
+            prevent_initial_call=True,
+        )(redraw)
+        return live_layout
+
+    return decorate

@@ -12,14 +12,17 @@ from datetime import date, datetime
 from typing import Any
 
 import dash_ag_grid as dag
+import plotly.graph_objects as go
 from dash import html
 from sqlalchemy.orm import Session
 
 from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.escalation import driver_sentence
+from app.metrics.occupancy import community_beds
 from app.metrics.schemas import (
     AreaFlow,
+    CommunityBeds,
     DelayedDays,
     FlowBreakdown,
     FlowBreakdownRow,
@@ -27,7 +30,8 @@ from app.metrics.schemas import (
     NctrDay,
     Red2Green,
 )
-from dashboards import components, definitions, figures, formats
+from app.security import pages
+from dashboards import components, definitions, figures, formats, theme
 
 ONE_DECIMAL = {"function": "params.value == null ? '–' : d3.format(',.1f')(params.value)"}
 WHOLE = {"function": "params.value == null ? '–' : d3.format(',')(params.value)"}
@@ -47,6 +51,7 @@ class AreaData:
     delayed: DelayedDays
     red2green: Red2Green
     breakdown: FlowBreakdown
+    community: CommunityBeds | None  # None: no community wards here (an acute site)
 
 
 def collect(session: Session, *, at: datetime | None, site: str | None) -> AreaData:
@@ -62,7 +67,7 @@ def _collect(session: Session, *, at: datetime | None, site: str | None) -> Area
     start = windows.days_ending(today).start
     summary = flow.summary(session, at=moment, site=site)
     trend = windows.days_ending(today, TREND_DAYS)
-    nctr_days = flow.nctr_daily(session, start=trend.start, end=trend.end, site=site)
+    nctr_days = flow.nctr_daily(session, start=trend.start, end=trend.end, site=site, at=moment)
     delayed = flow.delayed_days(session, start=start, end=today, site=site, group_by="reason")
     red2green = flow.red2green(
         session, start=start, end=today, site=site, group_by="site" if site is None else "ward"
@@ -81,6 +86,7 @@ def _collect(session: Session, *, at: datetime | None, site: str | None) -> Area
         delayed=delayed,
         red2green=red2green,
         breakdown=breakdown,
+        community=community_beds(session, moment, site=site),
     )
 
 
@@ -124,7 +130,6 @@ def area_tiles(data: AreaData) -> html.Div:
     period = period_words(data.start, data.today)
     occupancy = area.occupancy
     today = data.nctr_days[-1] if data.nctr_days else None
-    waiting = area.waiting_by_pathway
     tiles = [
         components.tile(
             "G&A bed occupancy",
@@ -141,9 +146,9 @@ def area_tiles(data: AreaData) -> html.Div:
             "No criteria to reside, in hospital",
             formats.number(area.nctr_in_hospital),
             unit="patients",
-            slug="nctr_remaining",
+            slug="nctr_in_hospital",
             detail=f"{formats.percent(area.nctr_pct_of_occupied)} of occupied G&A beds",
-            good=definitions.good_words("nctr_remaining"),
+            good=definitions.good_words("nctr_in_hospital"),
             as_of=as_of.get("patients"),
             value_id="tile-nctr",
         ),
@@ -151,24 +156,25 @@ def area_tiles(data: AreaData) -> html.Div:
             "NCtR patients discharged today",
             formats.number(today.discharged if today else None),
             unit="patients",
-            slug="nctr_remaining",
+            slug="nctr_discharged_today",
             detail=(
-                f"of {formats.number(today.nctr)} with no criteria to reside today; "
+                f"so far today, of {formats.number(today.nctr)} with no criteria to reside; "
                 f"{formats.number(today.discharged_by_1700)} by 17:00"
                 if today
                 else "no sitrep for today yet"
             ),
-            good="Higher is better.",
+            good=definitions.good_words("nctr_discharged_today"),
             as_of=as_of.get("patients"),
+            value_id="tile-discharged-today",
         ),
         components.tile(
             "Long stays (stranded)",
             formats.number(area.long_stays.los_7),
             unit="patients in 7+ days",
-            slug="super_stranded",
+            slug="stays_7_plus",
             detail=f"{formats.number(area.long_stays.los_14)} in 14+ days; "
             f"{formats.number(area.long_stays.los_21)} in 21+ days (super-stranded)",
-            good="Lower is better.",
+            good=definitions.good_words("stays_7_plus"),
             as_of=as_of.get("patients"),
             value_id="tile-los7",
         ),
@@ -191,28 +197,73 @@ def area_tiles(data: AreaData) -> html.Div:
             good=definitions.good_words("red_pct"),
             as_of=as_of.get("patients"),
         ),
-        components.tile(
-            "Waiting for pathway 1, 2, 3",
-            " · ".join(formats.number(w.demand) for w in (waiting.p1, waiting.p2, waiting.p3)),
-            unit="patients",
-            slug="p1_waiting",
-            detail=_supply_words(area),
-            good="P1: home with support; P2: rehabilitation bed; P3: care home.",
-            as_of=as_of.get("patients"),
-        ),
+        *_waiting_tiles(area, as_of.get("patients")),
+        *_community_tiles(data.community, as_of.get("beds")),
     ]
     return html.Div(tiles, className="hw-tiles")
 
 
-def _supply_words(area: AreaFlow) -> str:
-    waiting = area.waiting_by_pathway
-    if waiting.p1.supply is None and waiting.p3.supply is None:
-        return "Capacity is counted for the system and each council, not per hospital site."
-    return (
-        f"Capacity: {formats.number(waiting.p1.supply)} home-care packages, "
-        f"{formats.number(waiting.p2.supply)} community beds, "
-        f"{formats.number(waiting.p3.supply)} care-home vacancies"
-    )
+PATHWAY_TILES = (
+    (1, "Waiting for pathway 1", "p1_waiting", "home with support", "home-care packages"),
+    (2, "Waiting for pathway 2", "p2_waiting", "rehabilitation bed", "community beds free"),
+    (3, "Waiting for pathway 3", "p3_waiting", "care home", "care-home vacancies"),
+)
+
+
+def _waiting_tiles(area: AreaFlow, as_of: datetime | None) -> list[html.Section]:
+    """One tile per pathway (each its own definition): demand, and the supply beside it."""
+    waiting_now = area.waiting_by_pathway
+    by_pathway = {1: waiting_now.p1, 2: waiting_now.p2, 3: waiting_now.p3}
+    tiles = []
+    for pathway, label, slug, what, supply_words in PATHWAY_TILES:
+        waiting = by_pathway[pathway]
+        detail = (
+            f"{what}; capacity: {formats.number(waiting.supply)} {supply_words}"
+            if waiting.supply is not None
+            else f"{what}; capacity is counted for the system and each council, not per site"
+        )
+        tiles.append(
+            components.tile(
+                label,
+                formats.number(waiting.demand),
+                unit="patients",
+                slug=slug,
+                detail=detail,
+                good=definitions.good_words(slug),
+                as_of=as_of,
+                value_id=f"tile-p{pathway}-waiting",
+            )
+        )
+    return tiles
+
+
+def _community_tiles(community: CommunityBeds | None, as_of: datetime | None) -> list[Any]:
+    """Community bed occupancy and the beds free, where there are community wards."""
+    if community is None:
+        return []
+    beds = community.occupancy
+    return [
+        components.tile(
+            "Community bed occupancy",
+            formats.percent(beds.pct),
+            slug="community_occupancy",
+            detail=f"{formats.number(beds.occupied)} of {formats.number(beds.open_beds)} open "
+            f"community beds occupied, on {formats.number(community.wards)} wards",
+            good=definitions.good_words("community_occupancy"),
+            as_of=as_of,
+            value_id="tile-community-occupancy",
+        ),
+        components.tile(
+            "Community beds free",
+            formats.number(community.beds_free),
+            unit="beds",
+            slug="community_beds_free",
+            detail="the supply for pathway 2 (an over-full ward counts none)",
+            good=definitions.good_words("community_beds_free"),
+            as_of=as_of,
+            value_id="tile-community-free",
+        ),
+    ]
 
 
 def area_page(
@@ -305,14 +356,29 @@ def breakdown_grid(
         }
         for row in rows
     ]
+    name_column: dict[str, Any] = {
+        "field": "name",
+        "headerName": "Site" if level == "site" else "Ward",
+        "minWidth": 220,
+    }
+    # a ward page lists patients (coordinators only): link to it only for a role that may open it
+    first = rows[0] if rows else None
+    target = (
+        None
+        if first is None
+        else f"/site/{first.site_code}"
+        if level == "site"
+        else f"/site/{first.site_code}/ward/{first.ward_code}"
+    )
+    if target is not None and pages.may_open(target):
+        name_column["cellRenderer"] = "PageLink"
+        name_column["cellRendererParams"] = {
+            "prefix": link_prefix,
+            "idField": "code",
+            "suffix": at_query,
+        }
     columns: list[dict[str, Any]] = [
-        {
-            "field": "name",
-            "headerName": "Site" if level == "site" else "Ward",
-            "cellRenderer": "PageLink",
-            "cellRendererParams": {"prefix": link_prefix, "idField": "code", "suffix": at_query},
-            "minWidth": 220,
-        },
+        name_column,
         {"field": "kind", "headerName": "Type"},
         {
             "field": "occupancy_pct",
@@ -348,21 +414,67 @@ def breakdown_grid(
             "autoHeaderHeight": True,
         },
         columnSize="responsiveSizeToFit",
+        # the page refreshes itself (components.live): keep the reader's sort across a redraw
+        persistence=True,
+        persisted_props=["columnState"],
+        persistence_type="memory",
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
         style={"height": None},
     )
 
 
+NCTR_SERIES = (
+    ("Remaining at midnight (no criteria to reside)", "remaining", theme.NHS_BLUE),
+    ("Discharged that day (while NCtR)", "discharged", theme.NHS_GREEN),
+)
+
+
 def nctr_chart(days: Sequence[NctrDay], title: str) -> Any:
-    return figures.daily_line(
-        [d.date for d in days],
-        {
-            "Remaining at midnight (no criteria to reside)": [d.remaining for d in days],
-            "Discharged that day (while NCtR)": [d.discharged for d in days],
-        },
+    """The sitrep's days as lines; a day the metric marks ``partial`` (today, not over) is
+    drawn dashed and lighter from the last whole day and labelled "partial", not as a drop.
+    The legend sits above the plot, clear of the axis title."""
+    whole = [d for d in days if not d.partial]
+    fig = figures.daily_line(
+        [d.date for d in whole],
+        {name: [getattr(d, field) for d in whole] for name, field, _ in NCTR_SERIES},
         title=title,
         y_title="Patients",
     )
+    for trace, (_, _, colour) in zip(fig.data, NCTR_SERIES, strict=False):
+        trace.line.color = colour
+        trace.marker.color = colour
+    partial = [d for d in days if d.partial]
+    for name, field, colour in NCTR_SERIES if partial else ():
+        joined = whole[-1:] + partial
+        fig.add_trace(
+            go.Scatter(
+                x=[d.date for d in joined],
+                y=[getattr(d, field) for d in joined],
+                mode="lines+markers",
+                name=f"{name}, today so far",
+                line={"color": colour, "dash": "dash"},
+                marker={"color": colour, "symbol": "circle-open"},
+                opacity=0.55,
+                showlegend=False,
+                hovertemplate=f"%{{x|%a %d %b}} (partial: so far)<br>{name}: "
+                "%{y:,.0f}<extra></extra>",
+            )
+        )
+    for day in partial:
+        fig.add_annotation(
+            x=day.date,
+            y=max(day.remaining, day.discharged),
+            text="partial",
+            showarrow=False,
+            yshift=14,
+            font={"color": theme.NHS_GREY_1},
+        )
+    fig.update_layout(
+        margin={"t": 96, "b": 56},
+        title={"y": 0.97, "yanchor": "top"},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+    )
+    return fig
 
 
 def reason_chart(delayed: DelayedDays, title: str) -> Any:

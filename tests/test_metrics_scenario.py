@@ -614,6 +614,7 @@ def test_nctr_daily(client: TestClient) -> None:
             "discharged_by_1700": by,
             "discharged_after_1700": after,
             "remaining": remaining,
+            "partial": False,  # every day of the period is over
         }
         for day, by, after, remaining in NCTR_DAILY
     ]
@@ -1038,6 +1039,12 @@ def test_metric_registry(client: TestClient) -> None:
         "p1_waiting",
         "p3_waiting",
         "discharges",
+        "nctr_in_hospital",
+        "nctr_discharged_today",
+        "stays_7_plus",
+        "p2_waiting",
+        "community_beds_free",
+        "community_occupancy",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)

@@ -557,4 +557,9 @@ def test_the_registry_bounds_percentages_and_counts() -> None:
     from app.metrics.registry import METRICS
 
     ranges = {m.unit: m.value_range for m in METRICS.values()}
-    assert ranges == {"%": (0.0, 100.0), "patients": (0.0, None), "days": (0.0, None)}
+    assert ranges == {
+        "%": (0.0, 100.0),
+        "patients": (0.0, None),
+        "days": (0.0, None),
+        "beds": (0.0, None),
+    }

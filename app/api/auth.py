@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import SessionDep
 from app.api.security_deps import PrincipalDep, get_clock, get_policy
 from app.core.config import get_settings
-from app.security import audit
+from app.security import audit, pages
 from app.security.accounts import authenticate, oidc_user
 from app.security.oidc import TRANSACTION_COOKIE, TRANSACTION_SECONDS, OIDCClient, OIDCError
 from app.security.oidc import Transaction as OIDCTransaction
@@ -235,6 +235,8 @@ def _kiosk(request: Request, db: SessionDep, token: str, next_path: str, client:
         audit.record_event(
             db, actor="kiosk", action="login_failed", what="kiosk", client=client, now=now
         )
+        if pages.wants_html(request.headers.get("accept", "")):
+            return HTMLResponse(pages.bad_kiosk_token_page(), status_code=401)
         return JSONResponse(status_code=401, content={"detail": "not a valid wall token"})
     api_token = db.get(ApiToken, principal.token_id)
     assert api_token is not None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start, cached_response
-from app.metrics import flow
+from app.metrics import flow, timebase
 from app.metrics.schemas import (
     DelayedDays,
     DischargeDelays,
@@ -33,8 +33,9 @@ def summary(at: At = None, site: SiteCode = None) -> Response:
 @router.get("/nctr-daily", response_model=list[NctrDay], operation_id="flow_nctr_daily")
 def nctr_daily(start: Start, end: End, site: SiteCode = None) -> Response:
     """Per day: NCtR patients discharged (by and after 17:00) and remaining at midnight."""
+    today = timebase.local_date(timebase.resolve_at(None))  # today's day is partial: clock-bound
     return cached_response(
-        flow.nctr_daily, list[NctrDay], now_bound=False, start=start, end=end, site=site
+        flow.nctr_daily, list[NctrDay], now_bound=end >= today, start=start, end=end, site=site
     )
 
 

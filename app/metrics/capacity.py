@@ -16,8 +16,8 @@ from sqlalchemy.sql import Select
 from app.domain.vocabularies import CARE_TYPES
 from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.in_hospital import in_hospital_at, total
-from app.metrics.occupancy import beds_free, occupancy_at
-from app.metrics.queries import COMMUNITY, council_names, fenced
+from app.metrics.occupancy import community_beds
+from app.metrics.queries import council_names, fenced
 from app.metrics.schemas import (
     CapacityGaps,
     CareHomeCapacity,
@@ -303,8 +303,8 @@ def supply(session: Session, at: datetime) -> Supply:
         result.p1_hours[code] = float(hours or 0)
     result.p3_by_care_type = p3_supply_at(session, [at])[at]
     # community beds serve the whole system (§4.7): each community ward's free beds
-    wards = occupancy_at(session, [at], level="ward", bed_base=COMMUNITY).get(at, {})
-    result.p2_beds = sum(beds_free(ward) for ward in wards.values())
+    community = community_beds(session, at)
+    result.p2_beds = community.beds_free if community is not None else 0
     return result
 
 

@@ -68,6 +68,7 @@ from app.metrics.schemas import (
 from app.metrics.timebase import (
     check_range,
     days,
+    local_date,
     resolve_at,
 )
 from models import DelayReason, Site, SpellDayDelayCount, Ward
@@ -181,10 +182,17 @@ def summary(
 
 
 def nctr_daily(
-    session: Session, *, start: date, end: date, site: str | None = None
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    at: datetime | None = None,
 ) -> list[NctrDay]:
-    """Per day: NCtR patients discharged (by/after 17:00) and remaining at midnight (§4.2a)."""
+    """Per day: NCtR patients discharged (by/after 17:00) and remaining at midnight (§4.2a);
+    a day not over at ``at`` (default now) is marked ``partial``: its counts are so far."""
     check_range(start, end)
+    today = local_date(resolve_at(at))
     code = _site_code(session, site)
     remaining = day_counts(session, start, end, code)["nctr"].tolist()
     discharged = discharge_counts(session, start, end, code, split_1700=True)
@@ -196,6 +204,7 @@ def nctr_daily(
             discharged_by_1700=by_1700,
             discharged_after_1700=gone - by_1700,
             remaining=left,
+            partial=day >= today,
         )
         for day, gone, by_1700, left in zip(
             days(start, end),

@@ -1,6 +1,6 @@
 """Bed occupancy (DESIGN.md §4.1) at a list of moments, from each ward's latest bed snapshot:
 the one implementation behind the summary, the site and ward breakdowns, the weekly G&A
-occupancy series and the community beds free (P2 supply)."""
+occupancy series, community bed occupancy and the community beds free (P2 supply)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.metrics.queries import GENERAL_ACUTE, latest_bed_snapshots
+from app.metrics.queries import COMMUNITY, GENERAL_ACUTE, latest_bed_snapshots
 from app.metrics.ratios import pct
-from app.metrics.schemas import Occupancy
+from app.metrics.schemas import CommunityBeds, Occupancy
 
 #: a site is ``(site_code,)``, a ward ``(site_code, ward_code)``
 BedsKey = tuple[str, ...]
@@ -70,3 +70,28 @@ def occupancy_at(
 def beds_free(ward: Occupancy) -> int:
     """Open beds not occupied on a ward (none when it is over-full)."""
     return max(0, ward.open_beds - ward.occupied)
+
+
+def community_beds_at(
+    session: Session, instants: Sequence[datetime], *, site: str | None = None
+) -> dict[datetime, CommunityBeds]:
+    """Per instant, the community wards (of ``site``, or all: they serve the whole system)
+    together: their occupancy and their free beds; an instant before any community snapshot
+    is absent."""
+    found = occupancy_at(session, instants, site=site, level="ward", bed_base=COMMUNITY)
+    return {
+        instant: CommunityBeds(
+            occupancy=combined(wards.values()),
+            beds_free=sum(beds_free(ward) for ward in wards.values()),
+            wards=len(wards),
+        )
+        for instant, wards in found.items()
+    }
+
+
+def community_beds(
+    session: Session, at: datetime, *, site: str | None = None
+) -> CommunityBeds | None:
+    """Community bed occupancy and beds free at ``at``; None where there are no community
+    wards (an acute site)."""
+    return community_beds_at(session, [at], site=site).get(at)

@@ -88,8 +88,9 @@ _METRICS = (
         unit="patients",
         direction="decrease",
         definition=(
-            "Patients in hospital at midnight at the end of Sunday whose length of stay "
-            "(days from the admission day) is 21 or more."
+            "Patients in hospital whose length of stay (days from the admission day) is 21 or "
+            "more, at the moment shown (now, on the live pages); its weekly value is the count "
+            "at midnight at the end of Sunday."
         ),
         weekly=weekly_series.weekly_super_stranded,
     ),
@@ -113,8 +114,9 @@ _METRICS = (
         direction="decrease",
         definition=(
             "General and acute beds occupied as a percentage of core and escalation beds open, "
-            "from each ward's latest bed snapshot at the end of Sunday (the week's last "
-            "midnight). The target is the planning guidance's 92%."
+            "from each ward's latest bed snapshot at the moment shown (now, on the live pages); "
+            "its weekly value is read at the end of Sunday (the week's last midnight). The "
+            "target is the planning guidance's 92%."
         ),
         weekly=weekly_series.weekly_ga_occupancy,
         target=92.0,
@@ -125,8 +127,9 @@ _METRICS = (
         unit="patients",
         direction="decrease",
         definition=(
-            "Patients with no criteria to reside on discharge pathway 1 in hospital at "
-            "midnight at the end of Sunday."
+            "Patients with no criteria to reside on discharge pathway 1 in hospital at the "
+            "moment shown (now, on the live pages); its weekly value is the count at midnight "
+            "at the end of Sunday."
         ),
         weekly=weekly_series.weekly_waiting(1),
     ),
@@ -136,8 +139,9 @@ _METRICS = (
         unit="patients",
         direction="decrease",
         definition=(
-            "Patients with no criteria to reside on discharge pathway 3 in hospital at "
-            "midnight at the end of Sunday."
+            "Patients with no criteria to reside on discharge pathway 3 in hospital at the "
+            "moment shown (now, on the live pages); its weekly value is the count at midnight "
+            "at the end of Sunday."
         ),
         weekly=weekly_series.weekly_waiting(3),
     ),
@@ -152,6 +156,83 @@ _METRICS = (
             "admissions."
         ),
         weekly=weekly_series.weekly_discharges,
+    ),
+    # --- the live tiles' own measures: a count at the moment shown (now), each with the
+    # weekly value the trend charts read (the count at the end of Sunday, or the week's sum).
+    Metric(
+        slug="nctr_in_hospital",
+        label="Patients with no criteria to reside in hospital now",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital at the moment shown who have no criteria to reside: their "
+            "discharge ready date (DRD) is that day or earlier and not cleared. A count at that "
+            "moment, not an average; its weekly value is the count at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_nctr_in_hospital,
+    ),
+    Metric(
+        slug="nctr_discharged_today",
+        label="Patients with no criteria to reside discharged today",
+        unit="patients",
+        direction="increase",
+        definition=(
+            "Patients discharged on the day while they had no criteria to reside (the acute "
+            "discharge sitrep's 'discharged'), counted so far today, with how many left by "
+            "17:00. Today is not over: the count is partial until midnight. Its weekly value "
+            "is the week's total."
+        ),
+        weekly=weekly_series.weekly_nctr_discharged,
+    ),
+    Metric(
+        slug="stays_7_plus",
+        label="Long stays: 7 days or more (stranded)",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital at the moment shown whose length of stay (days from the "
+            "admission day) is 7 or more: stranded patients. Those of 21 or more are also "
+            "counted as super-stranded. Its weekly value is the count at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_stays_7_plus,
+    ),
+    Metric(
+        slug="p2_waiting",
+        label="Waiting for pathway 2 (rehabilitation or community bed)",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients with no criteria to reside on discharge pathway 2 (a rehabilitation or "
+            "community bed) in hospital at the moment shown. Its weekly value is the count at "
+            "midnight at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_waiting(2),
+    ),
+    Metric(
+        slug="community_beds_free",
+        label="Community beds free",
+        unit="beds",
+        direction="increase",
+        definition=(
+            "Community beds open (core and escalation) and not occupied, from each community "
+            "ward's latest bed snapshot, summed over the wards; an over-full ward counts none. "
+            "The supply for pathway 2, counted for the whole system. Its weekly value is the "
+            "count at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_community_beds_free,
+    ),
+    Metric(
+        slug="community_occupancy",
+        label="Community bed occupancy",
+        unit="%",
+        direction="decrease",
+        definition=(
+            "Community beds occupied as a percentage of community beds open (core and "
+            "escalation), from each community ward's latest bed snapshot: the G&A occupancy "
+            "rule applied to the community wards of the beds feed. Its weekly value is read at "
+            "the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_community_occupancy,
     ),
 )
 

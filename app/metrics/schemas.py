@@ -177,6 +177,9 @@ class NctrDay(BaseModel):
     discharged_by_1700: int
     discharged_after_1700: int
     remaining: int
+    partial: bool = Field(
+        False, description="the day is not over yet (today): its counts are so far, not final"
+    )
 
 
 class DelayedDaysGroup(BaseModel):
@@ -459,3 +462,14 @@ class WeeklyTrend(BaseModel):
     variation_icon: str
     assurance_icon: str
     points: list[TrendPoint]
+
+
+class CommunityBeds(BaseModel):
+    """Community beds (the beds feed's community wards) at a moment: how full, how many free."""
+
+    occupancy: Occupancy = Field(description="community beds occupied of those open (§4.1)")
+    beds_free: int = Field(
+        description="Σ over community wards of open − occupied, an over-full ward counting 0: "
+        "the P2 supply (§4.7)"
+    )
+    wards: int = Field(description="community wards with a bed snapshot by then")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.metrics.capacity import p3_supply_at
 from app.metrics.in_hospital import InHospital, in_hospital_at_day_ends
-from app.metrics.occupancy import combined, occupancy_at
+from app.metrics.occupancy import combined, community_beds_at, occupancy_at
 from app.metrics.ratios import pct
 from app.metrics.rollups import day_counts, discharge_counts
 from app.metrics.timebase import day_end, local_date
@@ -163,3 +163,49 @@ def weekly_p3_supply(session: Session, week_ends: Sequence[date], site: str | No
         for instant in sunday_ends(week_ends)
     ]
     return _mask_before_data(values, week_ends, _first_day(session, "care_homes"), whole=False)
+
+
+# --- the weekly values of the live tiles' measures (each its own registry entry) -------------
+
+
+def weekly_nctr_in_hospital(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """NCtR patients in hospital at the end of Sunday."""
+    return _week_end_census(session, week_ends, site, lambda census: census.nctr)
+
+
+def weekly_stays_7_plus(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Patients in hospital at the end of Sunday with a length of stay of 7 days or more."""
+    return _week_end_census(session, week_ends, site, lambda census: census.long_stays().los_7)
+
+
+def weekly_nctr_discharged(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Patients discharged in the week while they had no criteria to reside."""
+    weekly = _weekly_discharges(session, week_ends, site)
+    values = weekly["nctr_discharged"].astype(float).tolist()
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+def weekly_community_occupancy(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Community bed occupancy % at the end of each week's Sunday."""
+    instants = sunday_ends(week_ends)
+    found = community_beds_at(session, instants, site=site)
+    values = [found[i].occupancy.pct if i in found else None for i in instants]
+    return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)
+
+
+def weekly_community_beds_free(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Community beds free (the P2 supply) at the end of each week's Sunday."""
+    instants = sunday_ends(week_ends)
+    found = community_beds_at(session, instants, site=site)
+    values = [float(found[i].beds_free) if i in found else None for i in instants]
+    return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)

@@ -4,7 +4,9 @@
 applies the one rule table of ``app.security.roles`` to the API and the pages alike, and:
 
 - anonymous → 401 on the API and Dash's own routes, a redirect to ``/login`` for a page;
-- a role the rule does not name → 403;
+- a role the rule does not name → 403 (for a page, the styled page of ``app.security.pages``
+  saying which roles it is for and whom to ask);
+- a page address no Dash page answers → Dash's "page not found" page, answered 404;
 - a Dash callback is checked against the page whose module registered it (the pages router
   callback against the page it is asked to draw), so a wall session cannot call a
   coordinator page's callback directly; a patient-level callback is audited before it runs;
@@ -17,7 +19,6 @@ applies the one rule table of ``app.security.roles`` to the API and the pages al
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -33,9 +34,17 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.db import get_engine, get_read_sessionmaker
-from app.security import audit
+from app.security import audit, pages
 from app.security.principal import Principal, _current
-from app.security.roles import AGGREGATES, Rule, allowed, is_api_path, page_rule, rule_for
+from app.security.roles import (
+    AGGREGATES,
+    Rule,
+    allowed,
+    is_api_path,
+    page_rule,
+    path_matches,
+    rule_for,
+)
 from app.security.sessions import SessionPolicy, clear_session_cookie, resolve_session
 from app.security.tokens import resolve_bearer
 
@@ -95,16 +104,11 @@ def _json(status: int, detail: str, headers: Sequence[tuple[str, str]] = ()) -> 
     return response
 
 
-def _forbidden_page(role: str) -> Response:
-    body = (
-        "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>"
-        "<title>Not available to your role – Homeward</title></head><body>"
-        "<main><h1>This page is not available to your role</h1>"
-        f"<p>You are signed in with the role <strong>{html.escape(role)}</strong>, which cannot "
-        "open this page. Patient-level pages are for discharge coordinators.</p>"
-        "<p><a href='/'>Go to the system overview</a></p></main></body></html>"
-    )
-    return Response(body, status_code=403, media_type="text/html")
+def _html(status: int, body: str, headers: Sequence[tuple[str, str]] = ()) -> Response:
+    response = Response(body, status_code=status, media_type="text/html")
+    for name, value in headers:
+        response.headers[name] = value
+    return response
 
 
 def _is_page_request(method: str, path: str) -> bool:
@@ -140,6 +144,20 @@ def _scalar_values(items: Any) -> dict[str, Any]:
             key = f"{json.dumps(item.get('id'), sort_keys=True).strip(chr(34))}.{item['property']}"
             values[key] = value
     return values
+
+
+def known_page(path: str) -> bool:
+    """Whether a Dash page answers ``path`` (its own 404 page does not count)."""
+    import dash
+
+    for page in dash.page_registry.values():
+        template = str(page.get("path_template") or page.get("path") or "")
+        if template in ("", "/404"):
+            continue
+        pattern = "/".join("*" if p.startswith("<") else p for p in template.split("/"))
+        if path_matches(pattern or "/", path.rstrip("/") or "/"):
+            return True
+    return False
 
 
 def _page_template(module: str) -> str | None:
@@ -262,10 +280,20 @@ class AccessControlMiddleware:
             if refusal is not None:
                 await self._send_refusal(refusal, scope, receive, send, res)
                 return
+        # An address no page answers: Dash draws its "page not found" page, answered 404.
+        not_found = (
+            self.dash_app is not None
+            and rule.roles is not None
+            and _is_page_request(method, path)
+            and not path.startswith("/_")
+            and not known_page(path)
+        )
         await self.app(
             scope,
             receive,
-            self._wrap_send(scope, send, rule, res, enforce_audit=patient_level_api),
+            self._wrap_send(
+                scope, send, rule, res, enforce_audit=patient_level_api, not_found=not_found
+            ),
         )
 
     def _refusal(self, scope: Scope, rule: Rule | None, principal: Principal | None) -> Response:
@@ -284,7 +312,7 @@ class AccessControlMiddleware:
                 return _json(404, f"No API endpoint {path}")
             return _json(403, f"no access rule opens {method} {path}")
         if _is_page_request(method, path):
-            return _forbidden_page(principal.role.value)
+            return _html(403, pages.forbidden_page(principal, path))
         return _json(403, f"the role {principal.role.value} may not call {method} {path}")
 
     async def _send_refusal(
@@ -359,7 +387,14 @@ class AccessControlMiddleware:
         return replay, None
 
     def _wrap_send(
-        self, scope: Scope, send: Send, rule: Rule, res: Resolution, *, enforce_audit: bool
+        self,
+        scope: Scope,
+        send: Send,
+        rule: Rule,
+        res: Resolution,
+        *,
+        enforce_audit: bool,
+        not_found: bool = False,
     ) -> Send:
         needs_no_store = rule.roles is not None or rule.patient_level
         blocked = False
@@ -389,6 +424,8 @@ class AccessControlMiddleware:
                     await send({"type": "http.response.body", "body": refusal.body})
                     return
                 raw = [(k, v) for k, v in message.get("headers", [])]
+                if not_found and status == 200:
+                    message = {**message, "status": 404}
                 if needs_no_store:
                     raw = [(k, v) for k, v in raw if k.lower() not in (b"cache-control", b"pragma")]
                     raw += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.core.config import get_settings
+from app.security import pages
 from app.security.access import AccessControlMiddleware, Clock
 from app.security.audit import AuditUnavailable
 from app.security.headers import SecurityHeadersMiddleware, error_payload
@@ -72,13 +73,14 @@ async def _audit_unavailable(_request: Request, _exc: Exception) -> JSONResponse
     )
 
 
-async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    """429 with ``Retry-After``: a page for a browser (the sign-in form), JSON for the API."""
     assert isinstance(exc, RateLimited)
-    return JSONResponse(
-        status_code=429,
-        content={"detail": str(exc)},
-        headers={"Retry-After": str(exc.retry_after)},
-    )
+    headers = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+    if pages.wants_html(request.headers.get("accept", "")):
+        body = pages.rate_limited_page(exc.retry_after, exc.what)
+        return HTMLResponse(body, status_code=429, headers=headers)
+    return JSONResponse(status_code=429, content={"detail": str(exc)}, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

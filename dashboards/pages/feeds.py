@@ -132,6 +132,7 @@ def _rejected_table(run_id: int | None) -> Any:
     )
 
 
+@components.live("feeds")  # refreshes itself like the wall (?refresh=, default 60 s)
 @safe_layout
 def layout(**_query: str) -> html.Div:
     now = datetime.now(UTC)

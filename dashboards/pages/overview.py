@@ -18,6 +18,7 @@ dash.register_page(
 )
 
 
+@components.live("overview")
 @safe_layout
 def layout(at: str | None = None, **_query: str) -> html.Div:
     with read_session() as session:

@@ -113,7 +113,7 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                         "nctr",
                         "NCtR in hospital",
                         values,
-                        slug="nctr_remaining",
+                        slug="nctr_in_hospital",
                         unit="patients",
                         detail=True,
                     ),
@@ -122,7 +122,7 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                         "discharged",
                         "Discharged today",
                         values,
-                        slug="nctr_remaining",
+                        slug="nctr_discharged_today",
                         detail=True,
                     ),
                     _measure(
@@ -130,7 +130,7 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                         "los7",
                         "Stays 7+ days",
                         values,
-                        slug="super_stranded",
+                        slug="stays_7_plus",
                         unit="patients",
                     ),
                     _measure(
@@ -173,12 +173,31 @@ def _capacity_table(rows: list[wd.CapacityRow]) -> html.Table:
         html.Tr(
             [
                 html.Th("Council", scope="col"),
-                html.Th("P1 waiting", scope="col", className="num"),
+                html.Th(
+                    ["P1 waiting ", components.info_link("p1_waiting", "P1 waiting")],
+                    scope="col",
+                    className="num",
+                ),
                 html.Th("Packages in 7 days", scope="col", className="num"),
                 html.Th("P1 gap", scope="col", className="num"),
-                html.Th("P2 waiting", scope="col", className="num"),
-                html.Th("Community beds free", scope="col", className="num"),
-                html.Th("P3 waiting", scope="col", className="num"),
+                html.Th(
+                    ["P2 waiting ", components.info_link("p2_waiting", "P2 waiting")],
+                    scope="col",
+                    className="num",
+                ),
+                html.Th(
+                    [
+                        "Community beds free ",
+                        components.info_link("community_beds_free", "Community beds free"),
+                    ],
+                    scope="col",
+                    className="num",
+                ),
+                html.Th(
+                    ["P3 waiting ", components.info_link("p3_waiting", "P3 waiting")],
+                    scope="col",
+                    className="num",
+                ),
                 html.Th("Care-home vacancies", scope="col"),
                 html.Th("P3 gap", scope="col", className="num"),
             ]
@@ -283,8 +302,7 @@ def layout(
                 [
                     html.H2(
                         [
-                            "Waiting by pathway against capacity, by council ",
-                            components.info_link("p1_waiting", "waiting by pathway"),
+                            "Waiting by pathway against capacity, by council",
                         ]
                     ),
                     _capacity_table(wall.capacity),

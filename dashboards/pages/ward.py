@@ -69,7 +69,7 @@ def layout(
                 "No criteria to reside, in hospital",
                 formats.number(row.nctr_in_hospital),
                 unit="patients",
-                slug="nctr_remaining",
+                slug="nctr_in_hospital",
                 detail="listed below, longest wait first",
                 as_of=as_of.get("patients"),
                 value_id="tile-nctr",
