@@ -197,6 +197,26 @@ class DelayedDays(BaseModel):
     groups: list[DelayedDaysGroup]
 
 
+class ReasonCategoryGroup(BaseModel):
+    """Delayed days of one reason category (§5), with the codes that make it up beneath."""
+
+    key: str | None
+    label: str
+    delayed_days: int
+    share: float | None
+    codes: list[DelayedDaysGroup]
+
+
+class DelayedDaysByCategory(BaseModel):
+    """Delayed days (§4.3) in a period by reason category, current and historic codes rolled up."""
+
+    start: date
+    end: date
+    site: str | None
+    total: int
+    categories: list[ReasonCategoryGroup]
+
+
 class DelayBand(BaseModel):
     band: str
     count: int
