@@ -64,10 +64,10 @@ from app.metrics.schemas import (
     FlowSummary,
     NctrDay,
     Occupancy,
+    ReasonCategoryGroup,
     Red2Green,
     Red2GreenCounts,
     Red2GreenGroup,
-    ReasonCategoryGroup,
     WaitingByPathway,
 )
 from app.metrics.timebase import (

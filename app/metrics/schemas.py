@@ -395,6 +395,7 @@ class DelayedPatient(BaseModel):
     local_authority: str | None
     local_authority_name: str | None
     red_days: int = Field(description="red days of the spell so far (§4.6)")
+    site_name: str | None = None
 
 
 class DelayedPatients(BaseModel):
@@ -435,6 +436,13 @@ class JourneySpell(BaseModel):
     red_days: int
     green_days: int
     delayed_days: int
+    # the names other pages show for the codes above
+    site_name: str | None = None
+    ward_name: str | None = None
+    local_authority_name: str | None = None
+    # §4.4 at the moment viewed (in hospital) or at discharge; None while the patient meets
+    # the criteria to reside
+    days_beyond_drd: int | None = None
 
 
 class Journey(BaseModel):
