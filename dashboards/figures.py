@@ -202,7 +202,7 @@ def ranked_bars(
     max_bars: int = 12,
     value_format: str = ",.0f",
     keep_order: bool = False,
-    label_width: int = 28,
+    label_width: int = 24,
 ) -> go.Figure:
     """Horizontal bars, largest at the top (or in the order given), labelled with their values.
 
@@ -235,12 +235,13 @@ def ranked_bars(
         )
     )
     lines = sum(max(1, len(label_lines)) for label_lines in wrapped)
+    title_lines = wrap_words(title, 32)  # a phone's width: the title wraps, never runs off
     fig.update_layout(
-        title=title,
-        xaxis={"title": x_title, "tickangle": 0, "automargin": True, "nticks": 6},
+        title={"text": "<br>".join(title_lines)},
+        xaxis={"title": x_title, "tickangle": 0, "automargin": True, "nticks": 4},
         yaxis={"automargin": True, "ticksuffix": " "},
-        height=max(200, 90 + 16 * lines + 16 * len(shown)),
-        margin={"l": 10, "r": 50, "t": 50, "b": 50},
+        height=max(200, 70 + 20 * len(title_lines) + 16 * lines + 16 * len(shown)),
+        margin={"l": 10, "r": 50, "t": 30 + 22 * len(title_lines), "b": 50},
         showlegend=False,
         bargap=0.25,
     )

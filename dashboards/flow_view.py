@@ -311,7 +311,11 @@ def breakdown_grid(
             "headerName": "Site" if level == "site" else "Ward",
             "cellRenderer": "PageLink",
             "cellRendererParams": {"prefix": link_prefix, "idField": "code", "suffix": at_query},
-            "minWidth": 220,
+            "minWidth": 180,
+            "pinned": "left",  # stays in view while a tablet or phone scrolls the grid
+            "wrapText": True,
+            "autoHeight": True,
+            "cellClass": "hw-cell-wrap",
         },
         {"field": "kind", "headerName": "Type"},
         {
@@ -346,6 +350,7 @@ def breakdown_grid(
             "filter": False,
             "wrapHeaderText": True,
             "autoHeaderHeight": True,
+            "minWidth": 110,  # a narrow screen scrolls the grid rather than crush its headings
         },
         columnSize="responsiveSizeToFit",
         dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},

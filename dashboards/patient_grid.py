@@ -46,6 +46,8 @@ WRAPPED = {"wrapText": True, "autoHeight": True, "cellClass": "hw-cell-wrap"}
 def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The grid's columns; ``hide`` drops fields a page already states (the ward page's ward)."""
     number = {"type": "numericColumn"}
+    # what the coordinator acts on comes first, beside the pinned spell: on a tablet or a
+    # phone those columns are the ones in view, the rest a scroll of the grid away
     columns: list[dict[str, Any]] = [
         {
             "field": "spell_id",
@@ -57,23 +59,15 @@ def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[st
                 "ariaPrefix": "Journey of spell",
             },
             "pinned": "left",
-            "minWidth": 120,
-            "maxWidth": 150,
+            "width": 160,
+            "minWidth": 160,
             "flex": 0,
-            "width": 130,
         },
-        {"field": "local_patient_id", "headerName": "Local patient id", "minWidth": 110},
-        {"field": "site_name", "headerName": "Site", "minWidth": 150, **WRAPPED},
-        {"field": "ward", "headerName": "Ward", "minWidth": 120, **WRAPPED},
-        {"field": "age", "headerName": "Age", "width": 75, "flex": 0, **number},
-        {"field": "admitted", "headerName": "Admitted", "minWidth": 110},
-        {"field": "edd", "headerName": "Expected discharge", "minWidth": 110},
-        {"field": "drd", "headerName": "Discharge ready", "minWidth": 110},
         {
             "field": "days_beyond_drd",
             "headerName": "Days beyond ready date",
             "sort": "desc",
-            "width": 115,
+            "width": 110,
             "flex": 0,
             **number,
         },
@@ -86,12 +80,19 @@ def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[st
             **WRAPPED,
         },
         {"field": "agency", "headerName": "Who must act", "minWidth": 110, **WRAPPED},
+        {"field": "site_name", "headerName": "Site", "minWidth": 150, **WRAPPED},
+        {"field": "ward", "headerName": "Ward", "minWidth": 120, **WRAPPED},
         {"field": "council", "headerName": "Council", "minWidth": 170, "flex": 2, **WRAPPED},
+        {"field": "local_patient_id", "headerName": "Local patient id", "minWidth": 130},
+        {"field": "age", "headerName": "Age", "width": 75, "flex": 0, **number},
+        {"field": "admitted", "headerName": "Admitted", "minWidth": 110},
+        {"field": "edd", "headerName": "Expected discharge", "minWidth": 110},
+        {"field": "drd", "headerName": "Discharge ready", "minWidth": 110},
         {
             "field": "red_days",
             "headerName": "Red days",
             "cellRenderer": "RedDays",
-            "minWidth": 100,
+            "minWidth": 125,
             **number,
         },
     ]

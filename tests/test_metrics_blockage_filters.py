@@ -1,4 +1,5 @@
-"""The coordinator's blockages: delayed days narrowed by every filter, and by reason category.
+"""The coordinator's numbers: delayed days narrowed by every filter and by reason category, and a
+patient's facts (names; days beyond the DRD beside delayed bed days).
 
 The small system of ``tests/test_metrics_scenario.py`` (its module docstring and its day-by-day
 table), loaded through the real ingest path. Its 23 delayed days of 24 Oct – 2 Nov, by hand:
@@ -16,7 +17,7 @@ table), loaded through the real ingest path. Its 23 delayed days of 24 Oct – 2
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.metrics import flow
+from app.metrics import flow, patient_level
 from app.metrics.errors import InvalidParameter
 from tests.test_metrics_scenario import DERBY, DERBYSHIRE, SITE_A, client  # noqa: F401
 
@@ -141,3 +142,36 @@ def test_current_and_historic_codes_roll_up_by_category(scenario: Session) -> No
     assert [(c.key, c.delayed_days) for c in derbyshire.categories] == [
         ("awaiting_p3_care_home", 14)
     ]
+
+
+# --- the patient page's facts: names, and days beyond the DRD beside delayed bed days -------
+
+
+def test_journey_names_the_site_ward_and_council(scenario: Session) -> None:
+    spell = patient_level.journey(scenario, "S1", at=datetime(2026, 11, 2, 12, tzinfo=UTC)).spell
+    assert (spell.site_name, spell.ward_name, spell.local_authority_name) == (
+        "Northgate General",
+        "Ash",
+        "Derbyshire",
+    )
+    events = patient_level.journey(scenario, "S2").events
+    labels = [e.label for e in events if e.type in ("admitted", "ward_changed")]
+    assert labels == ["Admitted to ward: Ash", "Moved ward: Ash → Beech"]
+
+
+def test_days_beyond_the_drd_and_delayed_bed_days_differ_as_designed(scenario: Session) -> None:
+    def facts(spell_id: str, at: datetime | None = None) -> tuple[int, int | None]:
+        spell = patient_level.journey(scenario, spell_id, at=at).spell
+        return spell.delayed_days, spell.days_beyond_drd
+
+    # S1, in hospital on 2 Nov: DRD 20 Oct → 2 Nov − 20 Oct = 13 days beyond; delayed bed days
+    # 20 Oct … 2 Nov = 14: the DRD's own day counts, and today's end finds the patient here
+    assert facts("S1", datetime(2026, 11, 2, 12, tzinfo=UTC)) == (14, 13)
+    # S2, one unbroken delay, discharged 31 Oct: 31 Oct − 27 Oct = 4, and 27–30 Oct = 4
+    assert facts("S2") == (4, 4)
+    # S4: DRD 25 Oct (recorded late) cleared on the 28th, set again 30 Oct, discharged 1 Nov:
+    # days beyond count from the DRD in force at discharge (1 Nov − 30 Oct = 2); delayed bed
+    # days count both periods (25–27 Oct 3 + 30–31 Oct 2 = 5)
+    assert facts("S4") == (5, 2)
+    # S8 never lost the criteria to reside: no days beyond, no delayed day
+    assert facts("S8", datetime(2026, 11, 2, 12, tzinfo=UTC)) == (0, None)

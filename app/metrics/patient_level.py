@@ -159,7 +159,10 @@ _DAY_WORDS = {"red": "Red day", "green": "Green day", "not_recorded": "Day statu
 
 
 def _event_label(
-    event: SpellEvent, reasons: dict[str, tuple[str, str]], councils: dict[str, str]
+    event: SpellEvent,
+    reasons: dict[str, tuple[str, str]],
+    councils: dict[str, str],
+    wards: dict[str, str] | None = None,
 ) -> str:
     """The event in words: what changed, from what to what."""
     words = _EVENT_WORDS.get(event.event_type, event.event_type.replace("_", " ").capitalize())
@@ -175,6 +178,8 @@ def _event_label(
             return AGENCY_LABELS.get(value, value)
         if event.event_type == "council_changed":
             return councils.get(value, value)
+        if event.event_type in ("admitted", "ward_changed") and wards:
+            return wards.get(value, value)
         if event.event_type == "discharged":
             return value.replace("_", " ")
         return value
@@ -228,6 +233,8 @@ def journey(
         raise NotFound(f"no spell '{spell_id}'")
     reasons = reason_labels(session)
     councils = council_names(session)
+    # ward codes repeat across sites: the spell's own site's wards name them
+    wards = {w: name for (_, w), name in ward_names(session, spell.site_code).items()}
     events: list[tuple[datetime, int, JourneyEvent]] = []
     for event in session.scalars(
         select(SpellEvent).where(SpellEvent.spell_pk == spell.id).order_by(SpellEvent.id)
@@ -242,7 +249,7 @@ def journey(
                     type=event.event_type,
                     old_value=event.old_value,
                     new_value=event.new_value,
-                    label=_event_label(event, reasons, councils),
+                    label=_event_label(event, reasons, councils, wards),
                     detail=event.detail,
                 ),
             )
@@ -294,7 +301,7 @@ def journey(
             green_days=sum(d.r2g_status == "green" for d in bed_days),
             delayed_days=sum(d.nctr for d in bed_days),
             site_name=session.scalar(select(Site.name).where(Site.site_code == spell.site_code)),
-            ward_name=ward_names(session, spell.site_code).get((spell.site_code, spell.ward_code)),
+            ward_name=wards.get(spell.ward_code),
             local_authority_name=councils.get(spell.local_authority_code or ""),
             days_beyond_drd=_days_beyond_drd(spell, at),
         ),

@@ -80,19 +80,27 @@ def _delay_facts(spell: JourneySpell) -> list[tuple[str, Any]]:
         if spell.days_beyond_drd is not None
         else "None: meets the criteria to reside"
     )
-    why = html.Details(
+    return [
+        ("Delayed bed days", html.Span(formats.number(spell.delayed_days), id="fact-delayed")),
+        ("Days beyond discharge ready date", html.Span(beyond, id="fact-beyond")),
+    ]
+
+
+def _why_they_differ() -> html.Details:
+    return html.Details(
         [
             html.Summary(
-                [html.Span("ⓘ ", **components.attrs(aria_hidden="true")), "Why these differ"]
+                [
+                    html.Span("i", className="info-glyph", **components.attrs(aria_hidden="true")),
+                    " ",
+                    "Why delayed bed days and days beyond the discharge ready date differ",
+                ]
             ),
             html.P(WHY_THEY_DIFFER, id="delay-days-why"),
         ],
         className="hw-why",
+        id="delay-days-why-details",
     )
-    return [
-        ("Delayed bed days", html.Span(formats.number(spell.delayed_days), id="fact-delayed")),
-        ("Days beyond discharge ready date", [html.Span(beyond, id="fact-beyond"), why]),
-    ]
 
 
 def _facts(journey: Journey) -> html.Dl:
@@ -211,7 +219,7 @@ def layout(spell_id: str | None = None, at: str | None = None, **_query: str) ->
                 ],
                 className="page-header",
             ),
-            html.Section(_facts(journey), className="hw-panel"),
+            html.Section([_facts(journey), _why_they_differ()], className="hw-panel"),
             html.Section(
                 components.graph(_timeline(journey), graph_id="journey-timeline"),
                 className="hw-panel",
