@@ -234,13 +234,14 @@ def ranked_bars(
             hovertemplate=f"%{{customdata}}: %{{x:{value_format}}}<extra></extra>",
         )
     )
-    lines = sum(max(1, len(label_lines)) for label_lines in wrapped)
+    # categories are evenly spaced: each bar's slot must hold the longest label's lines
+    slot_px = 15 * max(len(label_lines) for label_lines in wrapped) + 10
     title_lines = wrap_words(title, 32)  # a phone's width: the title wraps, never runs off
     fig.update_layout(
         title={"text": "<br>".join(title_lines)},
         xaxis={"title": x_title, "tickangle": 0, "automargin": True, "nticks": 4},
         yaxis={"automargin": True, "ticksuffix": " "},
-        height=max(200, 70 + 20 * len(title_lines) + 16 * lines + 16 * len(shown)),
+        height=max(200, 80 + 22 * len(title_lines) + slot_px * len(shown)),
         margin={"l": 10, "r": 50, "t": 30 + 22 * len(title_lines), "b": 50},
         showlegend=False,
         bargap=0.25,

@@ -9,6 +9,7 @@ choosing pathway 3 puts the longest-waiting P3 patient in the first row.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -58,6 +59,23 @@ def _count_words(shown: int, everyone: int, as_of: Any) -> str:
         f"{shown} of {everyone} patients with no criteria to reside match; longest wait first. "
         f"{formats.as_of(as_of)}."
     )
+
+
+def _longest(shown: list[DelayedPatient], at: str) -> Any:
+    """A link to the first patient listed — the longest wait of those the filters keep — so
+    the journey is one click (or one Enter) away from the filters, before the grid."""
+    if not shown:
+        return html.Span("No patient matches these filters.")
+    first = shown[0]
+    return [
+        "Longest wait of these: ",
+        html.A(
+            f"spell {first.spell_id}, {formats.number(first.days_beyond_drd)} days beyond the "
+            "ready date",
+            href=f"/patient/{first.spell_id}" + (f"?{urlencode({'at': at})}" if at else ""),
+            id="coordinator-longest-link",
+        ),
+    ]
 
 
 def _select(label: str, control_id: str, options: list[dict[str, str]], value: str) -> html.Div:
@@ -234,6 +252,7 @@ def layout(**query: str) -> html.Div:
                         id="coordinator-count",
                         **components.attrs(aria_live="polite"),
                     ),
+                    html.P(_longest(shown, filters.at), id="coordinator-longest"),
                     patient_grid.grid(shown, grid_id=GRID_ID, at_query=at_query, height="560px"),
                 ],
                 className="hw-panel",
@@ -347,6 +366,7 @@ def narrow_wards(
 @callback(
     Output(GRID_ID, "rowData"),
     Output("coordinator-count", "children"),
+    Output("coordinator-longest", "children"),
     Output("coordinator-query", "data"),
     Output("blockages-note", "children"),
     Output("blockages-by-category", "children"),
@@ -392,6 +412,7 @@ def apply_filters(
     return (
         patient_grid.rows(shown),
         _count_words(len(shown), everyone, result.as_of),
+        _longest(shown, filters.at),
         filters.query_string(),
         blocked.note,
         category_table(blocked.by_category),
