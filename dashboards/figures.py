@@ -352,7 +352,7 @@ _DAY_COLOURS = {
 
 
 #: characters per line of an event's label on the journey chart (wrapped, never cut)
-JOURNEY_LABEL_WIDTH = 34
+JOURNEY_LABEL_WIDTH = 28
 _LINE_PX = 16  # one line of 12 px label text, with its leading
 _EVENT_GAP = 0.7  # lines of space between two events' labels
 
@@ -462,10 +462,30 @@ def journey_timeline(
             "fixedrange": True,
             "automargin": True,
         },
-        xaxis2={"type": "date", "title": "Date", "tickangle": 0, "automargin": True},
+        xaxis2={
+            "type": "date",
+            "title": "Date",
+            "tickangle": 0,
+            "tickformat": "%d %b",
+            # three dates (first, middle, last): on a phone's narrow chart they never run
+            # together; each event's own label carries its date
+            "tickvals": _three_dates(days, events),
+            "automargin": True,
+        },
         xaxis={"type": "date", "showgrid": True},
     )
     return fig
+
+
+def _three_dates(days: Sequence[TimelineDay], events: Sequence[TimelineEvent]) -> list[datetime]:
+    """Midnights of the first day of the journey, its middle and its last day."""
+    dates = [d.day for d in days] + [
+        e.at.date() if isinstance(e.at, datetime) else e.at for e in events
+    ]
+    first = datetime.combine(min(dates), datetime.min.time())
+    last = datetime.combine(max(dates), datetime.min.time())
+    middle = first + timedelta(days=(last - first).days // 2)
+    return list(dict.fromkeys([first, middle, last]))
 
 
 def _as_datetime(value: datetime | date) -> datetime:

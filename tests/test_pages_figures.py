@@ -146,7 +146,7 @@ def test_journey_timeline_shows_days_by_status_and_labelled_events() -> None:
     # each event has its own row, labelled in full with its moment, the first at the top
     assert list(fig.layout.yaxis.ticktext) == [
         "01 Nov 09:30 · Admitted",
-        "02 Nov 08:00 · Discharge ready<br>date set",  # wrapped at 34 characters
+        "02 Nov 08:00 · Discharge<br>ready date set",  # wrapped at 28 characters
     ]
     first, second = fig.layout.yaxis.tickvals
     assert first > second

@@ -221,7 +221,14 @@ def layout(spell_id: str | None = None, at: str | None = None, **_query: str) ->
             ),
             html.Section([_facts(journey), _why_they_differ()], className="hw-panel"),
             html.Section(
-                components.graph(_timeline(journey), graph_id="journey-timeline"),
+                # on a phone the chart keeps a readable width and scrolls within its box
+                html.Div(
+                    components.graph(_timeline(journey), graph_id="journey-timeline"),
+                    className="hw-journey-scroll",
+                    tabIndex="0",
+                    role="region",
+                    **components.attrs(aria_label="Journey chart (scrolls sideways on a phone)"),
+                ),
                 className="hw-panel",
             ),
             html.Section(

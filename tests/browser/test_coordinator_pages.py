@@ -26,6 +26,8 @@ pytestmark = pytest.mark.browser
 
 TABLET = (1024, 768)
 PHONE = (390, 844)
+#: the width of the page's content and the viewport's (with no sideways scroll, the first fits)
+PAGE_WIDTH = "return [document.documentElement.scrollWidth, window.innerWidth]"
 
 
 def at_query(moment: datetime) -> str:
@@ -116,6 +118,8 @@ def test_journey_labels_never_overlap_and_are_never_cut(
             f"{base_url}/patient/{busiest.spell_id}?{at_query(sample_at)}",
             "#journey-timeline .main-svg",
         )
+        document_width, viewport = browser.execute_script(PAGE_WIDTH)
+        assert document_width <= viewport, f"the patient page is {document_width} px wide"
         labels = boxes(browser, "#journey-timeline .ytick text, #journey-timeline .y2tick text")
         # every event has its own label (plus the board-round band's)
         assert len(labels) == len(events) + 1, (width, [b["text"] for b in labels])
@@ -125,6 +129,13 @@ def test_journey_labels_never_overlap_and_are_never_cut(
         for i, a in enumerate(labels):
             for b in labels[i + 1 :]:
                 assert not overlap(a, b), f"at {width} px, {a['text']!r} overlaps {b['text']!r}"
+        dates = boxes(browser, "#journey-timeline .x2tick text")
+        assert dates, "the journey chart has no dates"
+        for i, a in enumerate(dates):
+            for b in dates[i + 1 :]:
+                assert not overlap(a, b), (
+                    f"at {width} px, the dates {a['text']!r} and {b['text']!r}"
+                )
         # not cut at the chart's edge: every label lies inside the drawn chart
         chart = the_box_of(browser, "#journey-timeline .main-svg")
         for label in labels:
@@ -289,8 +300,6 @@ def test_minimum_days_applies_as_you_type(
 
 
 # --- tablet and phone -----------------------------------------------------------------------
-
-PAGE_WIDTH = "return [document.documentElement.scrollWidth, window.innerWidth]"
 
 
 @pytest.mark.parametrize("size", [TABLET, PHONE], ids=["tablet", "phone"])
