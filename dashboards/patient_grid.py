@@ -67,7 +67,7 @@ def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[st
             "field": "days_beyond_drd",
             "headerName": "Days beyond ready date",
             "sort": "desc",
-            "width": 100,
+            "width": 112,
             "flex": 0,
             **number,
         },

@@ -49,7 +49,8 @@ def _timeline(journey: Journey) -> Any:
         if event.type.startswith(DAY_PREFIX)
     ]
     events = [
-        figures.TimelineEvent(at=event.at, label=event.label, kind=event.type)
+        # the chart reads wall-clock times: Europe/London, as the facts and the table show
+        figures.TimelineEvent(at=formats.local(event.at), label=event.label, kind=event.type)
         for event in journey.events
         if not event.type.startswith(DAY_PREFIX)
     ]

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.metrics import flow, patient_level, timebase, windows
+from dashboards import formats
 from models import Spell, SpellEvent
 from tests.browser import support
 
@@ -165,6 +166,10 @@ def test_patient_page_shows_names_and_says_why_the_two_delays_differ(
     assert spell.site_name in crumbs and spell.ward_name in crumbs
     assert browser.find_element(By.ID, "fact-delayed").text == str(spell.delayed_days)
     assert browser.find_element(By.ID, "fact-beyond").text == str(spell.days_beyond_drd)
+    # the chart's times are Europe/London wall-clock times, as the facts show them
+    admitted = formats.local(spell.admitted_at).strftime("%d %b %H:%M")
+    ticks = [b["text"] for b in boxes(browser, "#journey-timeline .ytick text")]
+    assert any(t.startswith(f"{admitted} · Admitted") for t in ticks), (admitted, ticks[:2])
     # the explanation opens from the keyboard and says, in words, why the two numbers differ
     summary = browser.find_element(By.CSS_SELECTOR, "#delay-days-why-details summary")
     summary.send_keys(Keys.ENTER)
