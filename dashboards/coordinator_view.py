@@ -10,7 +10,7 @@ from app.domain.scopes import NOBODY, Scope
 from app.domain.vocabularies import AGENCIES, PATHWAYS
 from app.metrics import flow, patient_level, timebase, windows
 from app.metrics.cache import cached
-from app.metrics.schemas import DelayedPatient, DelayedPatients
+from app.metrics.schemas import DelayedDaysByCategory, DelayedPatient, DelayedPatients
 from app.security.principal import current_principal_or_none
 from dashboards import figures, formats
 from dashboards.data import parse_at
@@ -108,26 +108,79 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
     return list(result.patients), result
 
 
-def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
+#: the blockage charts: the attribute each splits the bed days lost by, and its title
+BLOCKAGE_CHARTS = (
+    ("reason", "By reason"),
+    ("pathway", "By pathway"),
+    ("agency", "By who must act"),
+    ("local_authority", "By council"),
+)
+
+
+@dataclass(frozen=True)
+class Blockages:
+    """The blockage charts, the roll-up by reason category and the words that say what they
+    count, for the coordinator's filters."""
+
+    figures: list[Any]
+    by_category: DelayedDaysByCategory
+    note: str
+
+
+def _period_filters(filters: Filters) -> dict[str, Any]:
+    """The coordinator's filters as the delayed-days metric takes them (every one of them)."""
+    ward_site, _, ward = filters.ward.partition("/")
+    return {
+        "site": filters.site or ward_site or None,
+        "ward": ward or None,
+        "local_authority": filters.council or None,
+        "pathway": int(filters.pathway) if filters.pathway else None,
+        "reason": filters.reason or None,
+        "agency": filters.agency or None,
+        "min_days": filters.min_days,
+    }
+
+
+def _filter_words(filters: Filters) -> str:
+    chosen = [
+        words
+        for value, words in (
+            (filters.site, f"site {filters.site}"),
+            (filters.ward, f"ward {filters.ward.partition('/')[2]}"),
+            (filters.council, f"council {filters.council}"),
+            (filters.pathway, f"pathway {filters.pathway}"),
+            (filters.reason, f"reason {filters.reason}"),
+            (
+                filters.agency,
+                f"who must act: {formats.AGENCY_WORDS.get(filters.agency, filters.agency)}",
+            ),
+            (
+                filters.min_days is not None,
+                f"days at least {filters.min_days} beyond the ready date",
+            ),
+        )
+        if value
+    ]
+    return "; ".join(chosen) if chosen else "the whole system"
+
+
+def blockages(session: Any, filters: Filters) -> Blockages:
+    """Bed days lost in the last 7 days, split four ways and by reason category, narrowed by
+    every filter of the page (each day by what was in force that day, DESIGN §4.3)."""
     moment = timebase.resolve_at(parse_at(filters.at))
     period = windows.days_ending(timebase.local_date(moment))
     start, end = period.start, period.end
-    site = filters.site or None
+    narrowing = _period_filters(filters)
     charts = []
-    for group_by, title in (
-        ("reason", "By reason"),
-        ("pathway", "By pathway"),
-        ("agency", "By who must act"),
-        ("local_authority", "By council"),
-    ):
+    for group_by, title in BLOCKAGE_CHARTS:
         delayed = cached(
             session,
             flow.delayed_days,
             now_bound=False,
             start=start,
             end=end,
-            site=site,
             group_by=group_by,
+            **narrowing,
         )
         charts.append(
             figures.ranked_bars(
@@ -138,9 +191,18 @@ def blockage_figures(session: Any, filters: Filters) -> tuple[list[Any], str]:
                 max_bars=8,
             )
         )
-    scope = f"site {site}" if site else "the whole system"
-    return charts, (
-        f"Bed days lost in {scope}, {formats.short_day(start)} to {formats.short_day(end)}: "
-        "each is a day a patient spent in hospital after being ready to leave. "
-        "Only the site filter applies here."
+    by_category = cached(
+        session,
+        flow.delayed_days_by_category,
+        now_bound=False,
+        start=start,
+        end=end,
+        **narrowing,
     )
+    note = (
+        f"Bed days lost, {formats.short_day(start)} to {formats.short_day(end)}, for "
+        f"{_filter_words(filters)}: each is a day a patient spent in hospital after being ready "
+        "to leave, counted under the reason, pathway, agency, council and ward in force that "
+        "day. Every filter above applies here."
+    )
+    return Blockages(figures=charts, by_category=by_category, note=note)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from dashboards import theme
 
@@ -175,6 +176,22 @@ def spc_chart(
     return fig
 
 
+def wrap_words(text: str, width: int = 28) -> list[str]:
+    """``text`` broken into lines of at most ``width`` characters at spaces (a longer word is
+    kept whole): labels are wrapped, never cut short."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def ranked_bars(
     labels: Sequence[str],
     values: Sequence[float],
@@ -185,8 +202,14 @@ def ranked_bars(
     max_bars: int = 12,
     value_format: str = ",.0f",
     keep_order: bool = False,
+    label_width: int = 24,
 ) -> go.Figure:
-    """Horizontal bars, largest at the top (or in the order given), labelled with their values."""
+    """Horizontal bars, largest at the top (or in the order given), labelled with their values.
+
+    Category labels are wrapped onto lines (never cut with "…") and the left margin grows to
+    fit them; the value axis keeps its tick labels level; the height follows the bars and
+    the lines of their labels, so a chart of two bars is short and one of eight is not squashed.
+    """
     pairs = list(zip(labels, values, strict=True))
     if not keep_order:
         pairs = sorted(pairs, key=lambda pair: pair[1], reverse=True)
@@ -197,24 +220,31 @@ def ranked_bars(
     if not pairs:
         return empty_figure(title)
     shown = list(reversed(pairs))  # Plotly draws the first category at the bottom
+    wrapped = [wrap_words(label, label_width) for label, _ in shown]
     fig = go.Figure(
         go.Bar(
-            y=[label for label, _ in shown],
+            y=["<br>".join(lines) for lines in wrapped],
             x=[value for _, value in shown],
             orientation="h",
             marker={"color": colour},
             text=[f"{value:{value_format}}" for _, value in shown],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate=f"%{{y}}: %{{x:{value_format}}}<extra></extra>",
+            customdata=[label for label, _ in shown],
+            hovertemplate=f"%{{customdata}}: %{{x:{value_format}}}<extra></extra>",
         )
     )
+    # categories are evenly spaced: each bar's slot must hold the longest label's lines
+    slot_px = 15 * max(len(label_lines) for label_lines in wrapped) + 10
+    title_lines = wrap_words(title, 32)  # a phone's width: the title wraps, never runs off
     fig.update_layout(
-        title=title,
-        xaxis_title=x_title,
-        height=max(220, 70 + 34 * len(shown)),
-        margin={"l": 20, "r": 60, "t": 50, "b": 50},
+        title={"text": "<br>".join(title_lines)},
+        xaxis={"title": x_title, "tickangle": 0, "automargin": True, "nticks": 4},
+        yaxis={"automargin": True, "ticksuffix": " "},
+        height=max(200, 80 + 22 * len(title_lines) + slot_px * len(shown)),
+        margin={"l": 10, "r": 50, "t": 30 + 22 * len(title_lines), "b": 50},
         showlegend=False,
+        bargap=0.25,
     )
     return fig
 
@@ -321,16 +351,60 @@ _DAY_COLOURS = {
 }
 
 
+#: characters per line of an event's label on the journey chart (wrapped, never cut)
+JOURNEY_LABEL_WIDTH = 28
+_LINE_PX = 16  # one line of 12 px label text, with its leading
+_EVENT_GAP = 0.7  # lines of space between two events' labels
+
+
 def journey_timeline(
     *,
     days: Sequence[TimelineDay],
     events: Sequence[TimelineEvent],
     title: str = "Journey: events and board-round days",
 ) -> go.Figure:
-    """A patient's stay on one line: events above, each day's Red2Green status below."""
+    """A patient's stay on one time line: each event on its own row above, labelled in full
+    at the left (wrapped onto lines, so labels never overlap and are never cut), with its
+    marker at its moment; each day's Red2Green status in a band below."""
     if not days and not events:
         return empty_figure(title, "No journey recorded")
-    fig = go.Figure()
+    # each event gets rows for the lines of its label: the first event at the top
+    labels: list[str] = []
+    rows: list[float] = []
+    used = 0.0
+    for event in events:
+        moment = _as_datetime(event.at)
+        lines = wrap_words(f"{moment:%d %b %H:%M} · {event.label}", JOURNEY_LABEL_WIDTH)
+        rows.append(-(used + len(lines) / 2))
+        used += len(lines) + _EVENT_GAP
+        labels.append("<br>".join(lines))
+    events_px = max(60, int(used * _LINE_PX) + 20)
+    days_px = 70
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.0,
+        row_heights=[events_px, days_px],
+    )
+    for kind in dict.fromkeys(e.kind for e in events):
+        numbers = [n for n, e in enumerate(events) if e.kind == kind]
+        colour, symbol = _EVENT_STYLE.get(kind, (theme.NHS_PURPLE, "circle"))
+        fig.add_trace(
+            go.Scatter(
+                x=[_as_datetime(events[n].at) for n in numbers],
+                y=[rows[n] for n in numbers],
+                mode="markers",
+                marker={"color": colour, "symbol": symbol, "size": 12},
+                customdata=[events[n].label for n in numbers],
+                name=events[numbers[0]].label.split(":")[0],
+                hovertemplate="%{x|%a %d %b %H:%M}<br>%{customdata}<extra></extra>",
+                showlegend=False,
+                cliponaxis=False,
+            ),
+            row=1,
+            col=1,
+        )
     for status in ("red", "green", "not_recorded"):
         chosen = [d for d in days if d.status == status]
         if not chosen:
@@ -356,53 +430,62 @@ def journey_timeline(
                 ],
                 hovertemplate="%{x|%a %d %b}<br>%{customdata[0]} %{customdata[1]}"
                 "<br>%{customdata[2]}<extra></extra>",
-                yaxis="y",
-            )
-        )
-    # Events of the same day are stacked one above the other so their labels never overlap.
-    height_of: dict[int, float] = {}
-    seen_per_day: dict[date, int] = {}
-    for number, event in enumerate(events):
-        event_day = event.at.date() if isinstance(event.at, datetime) else event.at
-        stacked = seen_per_day.get(event_day, 0)
-        seen_per_day[event_day] = stacked + 1
-        height_of[number] = 1.5 + 0.55 * stacked
-    top = max(height_of.values(), default=1.5) + 0.9
-    for kind in dict.fromkeys(e.kind for e in events):
-        numbers = [n for n, e in enumerate(events) if e.kind == kind]
-        colour, symbol = _EVENT_STYLE.get(kind, (theme.NHS_PURPLE, "circle"))
-        fig.add_trace(
-            go.Scatter(
-                x=[_as_datetime(events[n].at) for n in numbers],
-                y=[height_of[n] for n in numbers],
-                mode="markers+text",
-                marker={"color": colour, "symbol": symbol, "size": 13},
-                text=[events[n].label for n in numbers],
-                textposition="middle right",
-                textfont={"size": 12, "color": theme.NHS_BLACK},
-                name=events[numbers[0]].label.split(":")[0],
-                hovertemplate="%{x|%a %d %b %H:%M}<br>%{text}<extra></extra>",
-                showlegend=False,
-                cliponaxis=False,
-            )
+            ),
+            row=2,
+            col=1,
         )
     fig.update_layout(
         title=title,
         barmode="overlay",
-        height=max(380, int(180 + 60 * top)),
+        bargap=0,
+        height=events_px + days_px + 150,
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top"},
+        margin={"l": 10, "r": 30, "t": 50, "b": 40},
         yaxis={
-            "range": [0, top],
-            "tickvals": [0.5, 1.5],
-            "ticktext": ["Board round", "Events"],
+            "range": [-used, 0.2],
+            "tickvals": rows,
+            "ticktext": labels,
+            "tickfont": {"size": 12, "color": theme.NHS_BLACK},
+            "ticksuffix": " ",
+            "showgrid": True,
+            "gridcolor": theme.NHS_GREY_5,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+        yaxis2={
+            "range": [0, 1],
+            "tickvals": [0.5],
+            "ticktext": ["Board round"],
+            "ticksuffix": " ",
             "showgrid": False,
             "fixedrange": True,
+            "automargin": True,
         },
-        xaxis={"type": "date", "title": "Date"},
-        legend={"orientation": "h", "y": -0.2},
-        bargap=0,
-        margin={"r": 220},
+        xaxis2={
+            "type": "date",
+            "title": "Date",
+            "tickangle": 0,
+            "tickformat": "%d %b",
+            # three dates (first, middle, last): on a phone's narrow chart they never run
+            # together; each event's own label carries its date
+            "tickvals": _three_dates(days, events),
+            "automargin": True,
+        },
+        xaxis={"type": "date", "showgrid": True},
     )
     return fig
+
+
+def _three_dates(days: Sequence[TimelineDay], events: Sequence[TimelineEvent]) -> list[datetime]:
+    """Midnights of the first day of the journey, its middle and its last day."""
+    dates = [d.day for d in days] + [
+        e.at.date() if isinstance(e.at, datetime) else e.at for e in events
+    ]
+    first = datetime.combine(min(dates), datetime.min.time())
+    last = datetime.combine(max(dates), datetime.min.time())
+    middle = first + timedelta(days=(last - first).days // 2)
+    return list(dict.fromkeys([first, middle, last]))
 
 
 def _as_datetime(value: datetime | date) -> datetime:

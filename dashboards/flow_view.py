@@ -359,7 +359,11 @@ def breakdown_grid(
     name_column: dict[str, Any] = {
         "field": "name",
         "headerName": "Site" if level == "site" else "Ward",
-        "minWidth": 220,
+        "minWidth": 180,
+        "pinned": "left",  # stays in view while a tablet or phone scrolls the grid
+        "wrapText": True,
+        "autoHeight": True,
+        "cellClass": "hw-cell-wrap",
     }
     # a ward page lists patients (coordinators only): link to it only for a role that may open it
     first = rows[0] if rows else None
@@ -412,6 +416,7 @@ def breakdown_grid(
             "filter": False,
             "wrapHeaderText": True,
             "autoHeaderHeight": True,
+            "minWidth": 110,  # a narrow screen scrolls the grid rather than crush its headings
         },
         columnSize="responsiveSizeToFit",
         # the page refreshes itself (components.live): keep the reader's sort across a redraw

@@ -21,6 +21,7 @@ def rows(patients: Sequence[DelayedPatient]) -> list[dict[str, Any]]:
             "spell_id": p.spell_id,
             "local_patient_id": p.local_patient_id,
             "site": p.site,
+            "site_name": p.site_name or p.site,
             "ward": p.ward_name,
             "age": p.age,
             "admitted": formats.local(p.admitted_at).date().isoformat(),
@@ -38,9 +39,16 @@ def rows(patients: Sequence[DelayedPatient]) -> list[dict[str, Any]]:
     ]
 
 
-def column_defs(at_query: str = "") -> list[dict[str, Any]]:
+#: long words wrap inside their cell (the row grows) instead of being cut
+WRAPPED = {"wrapText": True, "autoHeight": True, "cellClass": "hw-cell-wrap"}
+
+
+def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The grid's columns; ``hide`` drops fields a page already states (the ward page's ward)."""
     number = {"type": "numericColumn"}
-    return [
+    # what the coordinator acts on comes first, beside the pinned spell: on a tablet or a
+    # phone those columns are the ones in view, the rest a scroll of the grid away
+    columns: list[dict[str, Any]] = [
         {
             "field": "spell_id",
             "headerName": "Spell",
@@ -51,44 +59,53 @@ def column_defs(at_query: str = "") -> list[dict[str, Any]]:
                 "ariaPrefix": "Journey of spell",
             },
             "pinned": "left",
-            "minWidth": 130,
+            "width": 145,
+            "minWidth": 145,
+            "flex": 0,
         },
-        {"field": "local_patient_id", "headerName": "Local patient id", "minWidth": 115},
-        {"field": "ward", "headerName": "Ward", "minWidth": 130, "tooltipField": "ward"},
-        {"field": "age", "headerName": "Age", "width": 80, "flex": 0, **number},
-        {"field": "admitted", "headerName": "Admitted", "minWidth": 115},
-        {"field": "edd", "headerName": "Expected discharge", "minWidth": 115},
-        {"field": "drd", "headerName": "Discharge ready", "minWidth": 115},
         {
             "field": "days_beyond_drd",
             "headerName": "Days beyond ready date",
             "sort": "desc",
-            "width": 115,
+            "width": 112,
             "flex": 0,
             **number,
         },
-        {"field": "pathway", "headerName": "Pathway", "width": 90, "flex": 0},
+        {"field": "pathway", "headerName": "Pathway", "width": 95, "flex": 0},
         {
             "field": "reason",
             "headerName": "Waiting for (reason)",
-            "minWidth": 220,
-            "flex": 2,
-            "tooltipField": "reason",
+            "minWidth": 240,
+            "flex": 3,
+            **WRAPPED,
         },
-        {"field": "agency", "headerName": "Who must act", "minWidth": 110},
-        {"field": "council", "headerName": "Council", "minWidth": 160, "tooltipField": "council"},
+        {"field": "agency", "headerName": "Who must act", "minWidth": 110, **WRAPPED},
+        {"field": "site_name", "headerName": "Site", "minWidth": 150, **WRAPPED},
+        {"field": "ward", "headerName": "Ward", "minWidth": 120, **WRAPPED},
+        {"field": "council", "headerName": "Council", "minWidth": 170, "flex": 2, **WRAPPED},
+        {"field": "local_patient_id", "headerName": "Local patient id", "minWidth": 130},
+        {"field": "age", "headerName": "Age", "width": 75, "flex": 0, **number},
+        {"field": "admitted", "headerName": "Admitted", "minWidth": 110},
+        {"field": "edd", "headerName": "Expected discharge", "minWidth": 110},
+        {"field": "drd", "headerName": "Discharge ready", "minWidth": 110},
         {
             "field": "red_days",
             "headerName": "Red days",
             "cellRenderer": "RedDays",
-            "minWidth": 105,
+            "minWidth": 125,
             **number,
         },
     ]
+    return [column for column in columns if column["field"] not in hide]
 
 
 def grid(
-    patients: Sequence[DelayedPatient], *, grid_id: str, at_query: str = "", height: str = "auto"
+    patients: Sequence[DelayedPatient],
+    *,
+    grid_id: str,
+    at_query: str = "",
+    height: str = "auto",
+    hide: Sequence[str] = (),
 ) -> dag.AgGrid:
     """A sortable grid, longest wait first; the first column links to the patient's journey."""
     options: dict[str, Any] = {
@@ -106,7 +123,7 @@ def grid(
     return dag.AgGrid(
         id=grid_id,
         rowData=rows(patients),
-        columnDefs=column_defs(at_query),
+        columnDefs=column_defs(at_query, hide=hide),
         defaultColDef={
             "sortable": True,
             "resizable": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 
 from dashboards import figures, theme
@@ -138,10 +139,49 @@ def test_journey_timeline_shows_days_by_status_and_labelled_events() -> None:
     assert set(bars) == {"Red day", "Green day", "Not recorded"}
     assert len(bars["Red day"].x) == 2
     assert bars["Red day"].marker.color == theme.RED_DAY
-    assert [list(t.text) for t in fig.data if t.type == "scatter"] == [
+    assert [list(t.customdata) for t in fig.data if t.type == "scatter"] == [
         ["Admitted"],
         ["Discharge ready date set"],
     ]
+    # each event has its own row, labelled in full with its moment, the first at the top
+    assert list(fig.layout.yaxis.ticktext) == [
+        "01 Nov 09:30 · Admitted",
+        "02 Nov 08:00 · Discharge<br>ready date set",  # wrapped at 28 characters
+    ]
+    first, second = fig.layout.yaxis.tickvals
+    assert first > second
+
+
+def test_journey_labels_are_wrapped_never_cut() -> None:
+    long_label = (
+        "Delay reason: Awaiting availability of home care (pathway 1) → "
+        "Awaiting nursing home placement (pathway 3)"
+    )
+    events = [
+        figures.TimelineEvent(datetime(2026, 11, 1, 9, k), long_label, "reason_changed")
+        for k in range(3)
+    ]
+    fig = figures.journey_timeline(days=[], events=events)
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert len(ticks) == 3
+    for k, tick in enumerate(ticks):
+        lines = tick.split("<br>")
+        assert all(len(line) <= figures.JOURNEY_LABEL_WIDTH for line in lines), lines
+        assert " ".join(lines) == f"01 Nov 09:0{k} · {long_label}"
+        assert "…" not in tick
+    # rows far enough apart for every line: each label's rows never reach the next one's
+    values = list(fig.layout.yaxis.tickvals)
+    lines = len(ticks[0].split("<br>"))
+    assert all(a - b >= lines for a, b in itertools.pairwise(values))
+
+
+def test_wrap_words_keeps_every_word() -> None:
+    assert figures.wrap_words("Awaiting nursing home placement (pathway 3)", 16) == [
+        "Awaiting nursing",
+        "home placement",
+        "(pathway 3)",
+    ]
+    assert figures.wrap_words("Supercalifragilistic", 5) == ["Supercalifragilistic"]
 
 
 def test_journey_timeline_without_anything() -> None:

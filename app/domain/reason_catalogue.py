@@ -10,6 +10,32 @@ from pathlib import Path
 
 CATALOGUE_FILE = Path(__file__).parent / "data" / "delay_reasons.csv"
 
+#: the catalogue's categories (§5) in the words a person reads; current and historic DTOC codes
+#: for the same thing share a category, so a table by category rolls them up
+CATEGORY_LABELS = {
+    "awaiting_assessment": "Awaiting assessment",
+    "awaiting_p1_home_care": "Awaiting home care (pathway 1)",
+    "awaiting_p2_bed": "Awaiting a rehabilitation bed (pathway 2)",
+    "awaiting_p3_care_home": "Awaiting a care home (pathway 3)",
+    "equipment_adaptations": "Equipment or adaptations",
+    "housing_homelessness": "Housing or homelessness",
+    "patient_family_choice": "Patient or family choice",
+    "dispute": "Dispute",
+    "medical_diagnostics": "Medical decision or diagnostics",
+    "transport": "Transport",
+    "medicines": "Medicines",
+    "safeguarding_legal": "Safeguarding or legal",
+    "infection_control": "Infection control",
+    "other": "Other",
+}
+
+
+def category_label(category: str | None) -> str:
+    """A category's words (the slug itself, made readable, for one the list does not know)."""
+    if not category:
+        return "Not recorded"
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
+
 
 @dataclass(frozen=True)
 class Reason:

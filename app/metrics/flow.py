@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import Session
 
+from app.domain.days import days_between
 from app.domain.delay_bands import DELAY_BANDS
+from app.domain.reason_catalogue import category_label
 from app.metrics import capacity, ratios
 from app.metrics.errors import InvalidParameter
 from app.metrics.escalation import escalate
@@ -52,6 +55,7 @@ from app.metrics.schemas import (
     AreaFlow,
     DelayBand,
     DelayedDays,
+    DelayedDaysByCategory,
     DelayedDaysGroup,
     DischargeDelays,
     Escalation,
@@ -60,6 +64,7 @@ from app.metrics.schemas import (
     FlowSummary,
     NctrDay,
     Occupancy,
+    ReasonCategoryGroup,
     Red2Green,
     Red2GreenCounts,
     Red2GreenGroup,
@@ -71,7 +76,7 @@ from app.metrics.timebase import (
     local_date,
     resolve_at,
 )
-from models import DelayReason, Site, SpellDayDelayCount, Ward
+from models import DelayReason, Site, SpellDay, SpellDayDelayCount, Ward
 
 DELAYED_DAYS_GROUPS = (
     "reason",
@@ -272,12 +277,38 @@ def delayed_days(
     end: date,
     site: str | None = None,
     group_by: str | None = None,
+    ward: str | None = None,
+    local_authority: str | None = None,
+    pathway: int | None = None,
+    reason: str | None = None,
+    agency: str | None = None,
+    min_days: int | None = None,
 ) -> DelayedDays:
-    """Delayed days (bed days lost) in ``start``–``end``, optionally by one attribute (§4.3)."""
+    """Delayed days (bed days lost) in ``start``–``end``, optionally by one attribute (§4.3).
+
+    The filters keep the delayed days whose ward (of ``site``), council, pathway, reason or
+    agency *in force on that day* is the one given — each day is attributed as §4.3 says — and,
+    with ``min_days``, only the days on which the patient had been at least that many days
+    beyond the DRD in force (``day − DRD``, §4.4).
+    """
     check_range(start, end)
     code = _site_code(session, site)
     if group_by is not None and group_by not in DELAYED_DAYS_GROUPS:
         raise InvalidParameter("group_by", f"must be one of {', '.join(DELAYED_DAYS_GROUPS)}")
+    if min_days is not None and min_days < 0:
+        raise InvalidParameter("min_days", "must be 0 or more")
+    narrowing = DelayedDaysFilters(
+        ward=ward,
+        local_authority=local_authority.upper() if local_authority else None,
+        pathway=pathway,
+        reason=reason.upper() if reason else None,
+        agency=agency,
+        min_days=min_days,
+    )
+    if narrowing.any():
+        return _filtered_delayed_days(
+            session, start=start, end=end, code=code, group_by=group_by, narrowing=narrowing
+        )
     if group_by is None:
         total = int(
             session.scalar(
@@ -328,6 +359,141 @@ def delayed_days(
     ]
     return DelayedDays(
         start=start, end=end, site=code, group_by=group_by, total=total, groups=groups
+    )
+
+
+@dataclass(frozen=True)
+class DelayedDaysFilters:
+    """What narrows the delayed days beyond the site: each matched against the day's own
+    attribution (codes upper-case, as the catalogue and ONS write them)."""
+
+    ward: str | None = None
+    local_authority: str | None = None
+    pathway: int | None = None
+    reason: str | None = None
+    agency: str | None = None
+    min_days: int | None = None
+
+    def any(self) -> bool:
+        return any(value is not None for value in self.__dict__.values())
+
+
+def _filtered_delayed_days(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    code: str | None,
+    group_by: str | None,
+    narrowing: DelayedDaysFilters,
+) -> DelayedDays:
+    """Delayed days narrowed by :class:`DelayedDaysFilters`, grouped by one attribute.
+
+    Without ``min_days`` the roll-up ``spell_day_counts`` has every attribute a filter needs;
+    ``min_days`` needs each day's DRD, so it reads ``spell_days`` itself.
+    """
+    table: Any = SpellDay if narrowing.min_days is not None else DAY_COUNTS
+    measure: ColumnElement[int] = (
+        func.count() if narrowing.min_days is not None else func.sum(DAY_COUNTS.n)
+    )
+    conditions: list[ColumnElement[bool]] = [
+        table.nctr.is_(True),
+        table.day.between(start, end),
+        in_site(table.site_code, code),
+    ]
+    for value, column in (
+        (narrowing.ward, table.ward_code),
+        (narrowing.local_authority, table.local_authority_code),
+        (narrowing.pathway, table.pathway),
+        (narrowing.reason, table.delay_reason_code),
+        (narrowing.agency, table.delay_attributable_to),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if narrowing.min_days is not None:
+        conditions.append(
+            days_between(SpellDay.day, SpellDay.discharge_ready_date) >= narrowing.min_days
+        )
+    keys: list[SQLColumnExpression[Any]] = []
+    if group_by is not None:
+        keys = {
+            "reason": [table.delay_reason_code],
+            "dtoc_code": [DelayReason.dtoc_code],
+            "agency": [table.delay_attributable_to],
+            "local_authority": [table.local_authority_code],
+            "site": [table.site_code],
+            "ward": [table.site_code, table.ward_code],
+            "pathway": [table.pathway],
+        }[group_by]
+    query = select(*keys, measure).select_from(table).where(*conditions)
+    if group_by == "dtoc_code":
+        query = query.outerjoin(DelayReason, DelayReason.code == table.delay_reason_code)
+    if keys:
+        query = query.group_by(*keys)
+    counts: dict[str | None, int] = defaultdict(int)
+    for *values, n in session.execute(query):
+        if n:
+            counts[_group_key(values) if values else None] += int(n)
+    total = sum(counts.values())
+    if group_by is None:
+        return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
+    label = _labeller(session, group_by)
+    groups = [
+        DelayedDaysGroup(key=key, label=label(key), delayed_days=n, share=n / total)
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    ]
+    return DelayedDays(
+        start=start, end=end, site=code, group_by=group_by, total=total, groups=groups
+    )
+
+
+def delayed_days_by_category(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    ward: str | None = None,
+    local_authority: str | None = None,
+    pathway: int | None = None,
+    reason: str | None = None,
+    agency: str | None = None,
+    min_days: int | None = None,
+) -> DelayedDaysByCategory:
+    """Delayed days by reason category of the catalogue (§5), each with its codes beneath:
+    a current code and the historic DTOC code for the same thing (``P3_NURSING``, ``DII``)
+    roll up into one category. The filters are those of :func:`delayed_days`."""
+    by_reason = delayed_days(
+        session,
+        start=start,
+        end=end,
+        site=site,
+        group_by="reason",
+        ward=ward,
+        local_authority=local_authority,
+        pathway=pathway,
+        reason=reason,
+        agency=agency,
+        min_days=min_days,
+    )
+    category_of = dict(session.execute(select(DelayReason.code, DelayReason.category)).all())
+    codes: dict[str | None, list[DelayedDaysGroup]] = defaultdict(list)
+    for group in by_reason.groups:
+        codes[category_of.get(group.key) if group.key else None].append(group)
+    total = by_reason.total
+    categories = [
+        ReasonCategoryGroup(
+            key=category,
+            label=category_label(category),
+            delayed_days=sum(g.delayed_days for g in parts),
+            share=sum(g.delayed_days for g in parts) / total if total else None,
+            codes=parts,
+        )
+        for category, parts in codes.items()
+    ]
+    categories.sort(key=lambda c: (-c.delayed_days, c.label))
+    return DelayedDaysByCategory(
+        start=start, end=end, site=by_reason.site, total=total, categories=categories
     )
 
 

@@ -110,6 +110,7 @@ def delayed(
     reasons = reason_labels(session)
     wards = ward_names(session, code)
     councils = council_names(session)
+    site_names = dict(session.execute(select(Site.site_code, Site.name)).all())
     rows = [
         DelayedPatient(
             spell_id=row.spell_id,
@@ -129,6 +130,7 @@ def delayed(
             local_authority=row.local_authority_code,
             local_authority_name=councils.get(row.local_authority_code or ""),
             red_days=row.red_days,
+            site_name=site_names.get(row.site_code),
         )
         for row in session.execute(query)
     ]
@@ -157,7 +159,10 @@ _DAY_WORDS = {"red": "Red day", "green": "Green day", "not_recorded": "Day statu
 
 
 def _event_label(
-    event: SpellEvent, reasons: dict[str, tuple[str, str]], councils: dict[str, str]
+    event: SpellEvent,
+    reasons: dict[str, tuple[str, str]],
+    councils: dict[str, str],
+    wards: dict[str, str] | None = None,
 ) -> str:
     """The event in words: what changed, from what to what."""
     words = _EVENT_WORDS.get(event.event_type, event.event_type.replace("_", " ").capitalize())
@@ -173,6 +178,8 @@ def _event_label(
             return AGENCY_LABELS.get(value, value)
         if event.event_type == "council_changed":
             return councils.get(value, value)
+        if event.event_type in ("admitted", "ward_changed") and wards:
+            return wards.get(value, value)
         if event.event_type == "discharged":
             return value.replace("_", " ")
         return value
@@ -194,8 +201,24 @@ def _day_label(day: SpellDay, reasons: dict[str, tuple[str, str]]) -> tuple[str,
     return words, detail
 
 
-def journey(session: Session, spell_id: str, *, scope: Scope = SYSTEM) -> Journey:
-    """A spell's events in time order, with each day's red/green status.
+def _days_beyond_drd(spell: Spell, at: datetime | None) -> int | None:
+    """§4.4: ``date(at) − DRD`` in hospital; ``discharge date − DRD in force at discharge``
+    (0 when there is none) once discharged; None while the patient meets the criteria."""
+    if spell.discharge_date is not None:
+        drd = spell.drd_at_discharge
+        return max(0, (spell.discharge_date - drd).days) if drd is not None else 0
+    today = local_date(resolve_at(at))
+    drd = spell.discharge_ready_date
+    if drd is None or drd > today:
+        return None
+    return (today - drd).days
+
+
+def journey(
+    session: Session, spell_id: str, *, scope: Scope = SYSTEM, at: datetime | None = None
+) -> Journey:
+    """A spell's events in time order, with each day's red/green status (days beyond the DRD
+    at ``at``, now by default).
 
     A spell outside ``scope`` is "not found", like one that does not exist: a coordinator
     learns nothing, not even that it exists, about a patient outside their scope.
@@ -210,6 +233,8 @@ def journey(session: Session, spell_id: str, *, scope: Scope = SYSTEM) -> Journe
         raise NotFound(f"no spell '{spell_id}'")
     reasons = reason_labels(session)
     councils = council_names(session)
+    # ward codes repeat across sites: the spell's own site's wards name them
+    wards = {w: name for (_, w), name in ward_names(session, spell.site_code).items()}
     events: list[tuple[datetime, int, JourneyEvent]] = []
     for event in session.scalars(
         select(SpellEvent).where(SpellEvent.spell_pk == spell.id).order_by(SpellEvent.id)
@@ -224,7 +249,7 @@ def journey(session: Session, spell_id: str, *, scope: Scope = SYSTEM) -> Journe
                     type=event.event_type,
                     old_value=event.old_value,
                     new_value=event.new_value,
-                    label=_event_label(event, reasons, councils),
+                    label=_event_label(event, reasons, councils, wards),
                     detail=event.detail,
                 ),
             )
@@ -275,6 +300,10 @@ def journey(session: Session, spell_id: str, *, scope: Scope = SYSTEM) -> Journe
             red_days=sum(d.r2g_status == "red" for d in bed_days),
             green_days=sum(d.r2g_status == "green" for d in bed_days),
             delayed_days=sum(d.nctr for d in bed_days),
+            site_name=session.scalar(select(Site.name).where(Site.site_code == spell.site_code)),
+            ward_name=wards.get(spell.ward_code),
+            local_authority_name=councils.get(spell.local_authority_code or ""),
+            days_beyond_drd=_days_beyond_drd(spell, at),
         ),
         events=[event for _, _, event in events],
     )

@@ -200,6 +200,26 @@ class DelayedDays(BaseModel):
     groups: list[DelayedDaysGroup]
 
 
+class ReasonCategoryGroup(BaseModel):
+    """Delayed days of one reason category (§5), with the codes that make it up beneath."""
+
+    key: str | None
+    label: str
+    delayed_days: int
+    share: float | None
+    codes: list[DelayedDaysGroup]
+
+
+class DelayedDaysByCategory(BaseModel):
+    """Delayed days (§4.3) in a period by reason category, current and historic codes rolled up."""
+
+    start: date
+    end: date
+    site: str | None
+    total: int
+    categories: list[ReasonCategoryGroup]
+
+
 class DelayBand(BaseModel):
     band: str
     count: int
@@ -378,6 +398,7 @@ class DelayedPatient(BaseModel):
     local_authority: str | None
     local_authority_name: str | None
     red_days: int = Field(description="red days of the spell so far (§4.6)")
+    site_name: str | None = None
 
 
 class DelayedPatients(BaseModel):
@@ -418,6 +439,13 @@ class JourneySpell(BaseModel):
     red_days: int
     green_days: int
     delayed_days: int
+    # the names other pages show for the codes above
+    site_name: str | None = None
+    ward_name: str | None = None
+    local_authority_name: str | None = None
+    # §4.4 at the moment viewed (in hospital) or at discharge; None while the patient meets
+    # the criteria to reside
+    days_beyond_drd: int | None = None
 
 
 class Journey(BaseModel):

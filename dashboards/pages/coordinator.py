@@ -9,6 +9,7 @@ choosing pathway 3 puts the longest-waiting P3 patient in the first row.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -17,7 +18,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from app.domain.vocabularies import AGENCIES, PATHWAYS
 from app.metrics import flow
 from app.metrics.cache import cached
-from app.metrics.schemas import DelayedPatient
+from app.metrics.schemas import DelayedDaysByCategory, DelayedPatient
 from dashboards import components, formats, patient_grid
 from dashboards import coordinator_view as view
 from dashboards.data import parse_at, read_session, safe_layout
@@ -32,6 +33,7 @@ dash.register_page(
 )
 
 GRID_ID = "coordinator-grid"
+MIN_DAYS_DEBOUNCE_MS = 400  # the pause in typing after which the minimum-days filter applies
 
 
 def _options(pairs: list[tuple[str, str]], all_label: str) -> list[dict[str, str]]:
@@ -57,6 +59,23 @@ def _count_words(shown: int, everyone: int, as_of: Any) -> str:
         f"{shown} of {everyone} patients with no criteria to reside match; longest wait first. "
         f"{formats.as_of(as_of)}."
     )
+
+
+def _longest(shown: list[DelayedPatient], at: str) -> Any:
+    """A link to the first patient listed — the longest wait of those the filters keep — so
+    the journey is one click (or one Enter) away from the filters, before the grid."""
+    if not shown:
+        return html.Span("No patient matches these filters.")
+    first = shown[0]
+    return [
+        "Longest wait of these: ",
+        html.A(
+            f"spell {first.spell_id}, {formats.number(first.days_beyond_drd)} days beyond the "
+            "ready date",
+            href=f"/patient/{first.spell_id}" + (f"?{urlencode({'at': at})}" if at else ""),
+            id="coordinator-longest-link",
+        ),
+    ]
 
 
 def _select(label: str, control_id: str, options: list[dict[str, str]], value: str) -> html.Div:
@@ -95,7 +114,7 @@ def layout(**query: str) -> html.Div:
         everyone_result = view.everyone(session, at)
         everyone = everyone_result.patients
         shown, result = view.delayed(session, filters)
-        charts, charts_note = view.blockage_figures(session, filters)
+        blocked = view.blockages(session, filters)
         sites = cached(session, flow.summary, now_bound=at is None, at=at, site=None).sites
     site_options = _options([(s.site_code or "", s.name) for s in sites], "All sites")
     councils = sorted(
@@ -192,7 +211,8 @@ def layout(**query: str) -> html.Div:
                                         min=0,
                                         step=1,
                                         value=filters.min_days,
-                                        debounce=True,
+                                        # applies as you type: once typing pauses, not on Enter
+                                        debounce=MIN_DAYS_DEBOUNCE_MS,
                                         inputMode="numeric",
                                     ),
                                 ]
@@ -232,6 +252,7 @@ def layout(**query: str) -> html.Div:
                         id="coordinator-count",
                         **components.attrs(aria_live="polite"),
                     ),
+                    html.P(_longest(shown, filters.at), id="coordinator-longest"),
                     patient_grid.grid(shown, grid_id=GRID_ID, at_query=at_query, height="560px"),
                 ],
                 className="hw-panel",
@@ -239,18 +260,82 @@ def layout(**query: str) -> html.Div:
             html.Section(
                 [
                     html.H2("Blockages ranked by bed days lost"),
-                    html.P(charts_note, id="blockages-note"),
+                    html.P(blocked.note, id="blockages-note"),
                     html.Div(
                         [
                             components.graph(figure, graph_id=f"blockage-{i}")
-                            for i, figure in enumerate(charts)
+                            for i, figure in enumerate(blocked.figures)
                         ],
-                        className="hw-four-columns",
+                        className="hw-blockage-charts",
+                    ),
+                    html.H3("By reason category, with the codes beneath", className="h5 mt-3"),
+                    html.P(
+                        "A current code and the historic DTOC code for the same thing (for "
+                        "example a nursing home placement and DTOC DII) count in one category.",
+                        className="hw-note",
+                    ),
+                    html.Div(
+                        category_table(blocked.by_category),
+                        id="blockages-by-category",
+                        className="hw-table-scroll",
                     ),
                 ],
                 className="hw-panel",
             ),
+        ],
+        className="hw-coordinator",
+    )
+
+
+def category_table(by_category: DelayedDaysByCategory) -> Any:
+    """Bed days lost by reason category (a header row each) with its reason codes beneath."""
+    if not by_category.categories:
+        return html.P("No bed days lost match these filters.", className="empty-note")
+    bodies = []
+    for category in by_category.categories:
+        rows = [
+            html.Tr(
+                [
+                    html.Th(category.label, scope="rowgroup"),
+                    html.Td(formats.number(category.delayed_days), className="num"),
+                    html.Td(formats.fraction_percent(category.share), className="num"),
+                ],
+                className="hw-category-row",
+            )
         ]
+        rows += [
+            html.Tr(
+                [
+                    html.Th(
+                        [code.label, html.Span(f" ({code.key})", className="hint")]
+                        if code.key
+                        else code.label,
+                        scope="row",
+                        className="hw-code-cell",
+                    ),
+                    html.Td(formats.number(code.delayed_days), className="num"),
+                    html.Td(formats.fraction_percent(code.share), className="num"),
+                ]
+            )
+            for code in category.codes
+        ]
+        bodies.append(html.Tbody(rows))
+    return dbc.Table(
+        [
+            html.Caption("Bed days lost by reason category and code"),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th("Category, then its reason codes", scope="col"),
+                        html.Th("Delayed bed days", scope="col", className="num"),
+                        html.Th("Share", scope="col", className="num"),
+                    ]
+                )
+            ),
+            *bodies,
+        ],
+        className="hw-category-table",
+        size="sm",
     )
 
 
@@ -281,9 +366,11 @@ def narrow_wards(
 @callback(
     Output(GRID_ID, "rowData"),
     Output("coordinator-count", "children"),
+    Output("coordinator-longest", "children"),
     Output("coordinator-query", "data"),
     Output("blockages-note", "children"),
-    *[Output(f"blockage-{i}", "figure") for i in range(4)],
+    Output("blockages-by-category", "children"),
+    *[Output(f"blockage-{i}", "figure") for i in range(len(view.BLOCKAGE_CHARTS))],
     Input("filter-site", "value"),
     Input("filter-ward", "value"),
     Input("filter-council", "value"),
@@ -321,13 +408,15 @@ def apply_filters(
         shown, result = view.delayed(session, filters)
         moment = parse_at(filters.at)
         everyone = view.everyone(session, moment).count
-        charts, charts_note = view.blockage_figures(session, filters)
+        blocked = view.blockages(session, filters)
     return (
         patient_grid.rows(shown),
         _count_words(len(shown), everyone, result.as_of),
+        _longest(shown, filters.at),
         filters.query_string(),
-        charts_note,
-        *charts,
+        blocked.note,
+        category_table(blocked.by_category),
+        *blocked.figures,
     )
 
 

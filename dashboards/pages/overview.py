@@ -23,7 +23,7 @@ dash.register_page(
 def layout(at: str | None = None, **_query: str) -> html.Div:
     with read_session() as session:
         data = flow_view.collect(session, at=parse_at(at), site=None)
-    return flow_view.area_page(
+    page = flow_view.area_page(
         data,
         at=at,
         crumbs=[("System", None)],
@@ -45,3 +45,4 @@ def layout(at: str | None = None, **_query: str) -> html.Div:
             )
         ],
     )
+    return html.Div(page, className="hw-overview")  # the tablet and phone layout's hook

@@ -124,7 +124,12 @@ def layout(
                             ".",
                         ]
                     ),
-                    patient_grid.grid(waiting.patients, grid_id="ward-patients", at_query=at_query),
+                    patient_grid.grid(
+                        waiting.patients,
+                        grid_id="ward-patients",
+                        at_query=at_query,
+                        hide=("ward", "site_name"),  # the heading names both
+                    ),
                 ],
                 className="hw-panel",
             ),
