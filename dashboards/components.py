@@ -19,6 +19,7 @@ NAV_LINKS: tuple[tuple[str, str], ...] = (
     ("Wall display", "/wall"),
     ("Coordinator", "/coordinator"),
     ("Weekly report", "/reports/weekly"),
+    ("Forecast", "/forecast"),
     ("Feeds", "/feeds"),
     ("Metric definitions", "/about/metrics"),
 )
