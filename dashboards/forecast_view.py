@@ -67,6 +67,7 @@ WHAT_IF_KINDS: tuple[tuple[str, str, int], ...] = (
     ("community_beds", "Extra community beds (P2)", 2),
     ("care_home_vacancies", "Extra care-home vacancies (P3)", 3),
 )
+METHOD_ANCHOR = "how"  # /forecast#how: how the forecast is made
 WALL_REFRESH_SECONDS = 300  # the forecast changes after a census, not by the minute
 
 
@@ -226,6 +227,19 @@ def forecast_badge() -> html.Span:
         theme.NHS_PURPLE,
         theme.WHITE,
         title="A forecast, not a recorded fact: the band shows how sure it is",
+    )
+
+
+def method_link() -> html.A:
+    """The ⓘ beside a forecast: opens how it is made, on the forecast page."""
+    return html.A(
+        [
+            html.Span("i", className="info-glyph", **components.attrs(aria_hidden="true")),
+            html.Span("How the forecast is made", className="visually-hidden"),
+        ],
+        href=f"/forecast#{METHOD_ANCHOR}",
+        className="info-link",
+        title="How is this forecast made? Open its method",
     )
 
 
@@ -430,7 +444,7 @@ def wall_tile(at: str | None = None) -> html.Section:
             html.Div(
                 [
                     html.H2([f"Next {WALL_DAYS} days ", forecast_badge()]),
-                    components.info_link("forecast", "the forecast"),
+                    method_link(),
                 ],
                 className="fc-wall-head",
             ),

@@ -274,6 +274,34 @@ def _what_if_controls(result: Forecast) -> html.Section:
     )
 
 
+def _method(result: Forecast) -> html.Section:
+    return html.Section(
+        [
+            html.H2("How the forecast is made"),
+            html.P(
+                "From the store's own history only (DESIGN.md §4.12): the day-of-week pattern "
+                "and trend of patients becoming NCtR and of discharges, today's census and its "
+                "expected discharge dates, and the capacity expected from the capacity feeds' "
+                "history. It is recomputed after each census."
+            ),
+            html.P(result.method, id="fc-method-words"),
+            html.P(
+                [
+                    f"Learned from {result.history_days:,} days of history; each band is the "
+                    f"P10–P90 of {result.simulations:,} simulated runs. How well it has done, "
+                    "horizon by horizon, against a seasonal-naive forecast (the same weekday "
+                    "last week): the back-test in docs/forecast.md, and ",
+                    html.Code("homeward forecast backtest"),
+                    ".",
+                ]
+            ),
+        ],
+        className="hw-panel",
+        id=view.METHOD_ANCHOR,
+        tabIndex="-1",
+    )
+
+
 @safe_layout
 def layout(
     council: str | None = None, site: str | None = None, at: str | None = None, **_q: str
@@ -308,15 +336,7 @@ def layout(
                         className="lead-text",
                     ),
                     html.P(
-                        [
-                            components.info_link("forecast", "the forecast"),
-                            " How it is made and how well it has done: ",
-                            html.A(
-                                "the forecast's method and back-test",
-                                href="/about/metrics#forecast",
-                            ),
-                            ".",
-                        ],
+                        html.A("How the forecast is made", href=f"#{view.METHOD_ANCHOR}"),
                         className="hw-note",
                     ),
                 ],
@@ -338,6 +358,7 @@ def layout(
                 type="dot",
             ),
             _what_if_controls(result),
+            _method(result),
         ],
         className="fc-page",
     )
