@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.metrics.forecast import build
 from app.metrics.forecast.schemas import (
     MAX_DAYS,
     Backtest,
@@ -42,14 +43,16 @@ def pathway_forecast(
 ) -> Forecast:
     """The next ``days`` days (1–10) per pathway and council, from the census in force at
     ``as_of`` (default: now)."""
-    raise NotImplementedError
+    return build.build_forecast(
+        session, days=days, site=site, local_authority=local_authority, as_of=as_of, seed=seed
+    )
 
 
 def what_if(session: Session, request: WhatIfRequest, *, seed: int = DEFAULT_SEED) -> WhatIfResult:
     """The queue and bed days lost under ``request``'s capacity changes, beside the baseline."""
-    raise NotImplementedError
+    return build.build_what_if(session, request, seed=seed)
 
 
 def backtest(session: Session, *, site: str | None = None, seed: int = DEFAULT_SEED) -> Backtest:
     """Rolling-origin back-test of NCtR in hospital per pathway and horizon 1–10."""
-    raise NotImplementedError
+    return build.build_backtest(session, site=site, seed=seed)
