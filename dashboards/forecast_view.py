@@ -67,6 +67,7 @@ WHAT_IF_KINDS: tuple[tuple[str, str, int], ...] = (
     ("community_beds", "Extra community beds (P2)", 2),
     ("care_home_vacancies", "Extra care-home vacancies (P3)", 3),
 )
+ALL = "all"  # the filters' "all councils" and "whole system"
 METHOD_ANCHOR = "how"  # /forecast#how: how the forecast is made
 WALL_REFRESH_SECONDS = 300  # the forecast changes after a census, not by the minute
 
@@ -182,7 +183,7 @@ def history(
 
 def council_options(session: Session) -> list[dict[str, str]]:
     names = cached(session, council_names, now_bound=False)
-    return [{"label": "All councils", "value": ""}] + [
+    return [{"label": "All councils", "value": ALL}] + [
         {"label": name, "value": code} for code, name in sorted(names.items(), key=lambda i: i[1])
     ]
 
@@ -199,7 +200,13 @@ def band_words(band: Band | None, decimals: int = 0) -> str:
     """``P10–P90: 35 to 50``."""
     if band is None:
         return formats.MISSING
-    return f"P10–P90: {formats.number(band.p10, decimals)} to {formats.number(band.p90, decimals)}"
+    low, high = (_minus(formats.number(v, decimals)) for v in (band.p10, band.p90))
+    return f"P10–P90: {low} to {high}"
+
+
+def _minus(text: str) -> str:
+    """A negative number with a true minus sign, as ``formats.signed`` writes it."""
+    return text.replace("-", "−")
 
 
 def gap_words(band: Band | None) -> str:

@@ -198,7 +198,7 @@ def test_the_wall_tile_shows_each_pathways_p50_band_and_worst_gap_day() -> None:
     )
     assert (p3.worst_day, p3.worst_gap, p3.short) == (
         "Fri 20 Nov",
-        "4 spare (P10–P90: -6 to -2)",
+        "4 spare (P10–P90: −6 to −2)",
         False,
     )
 

@@ -33,7 +33,12 @@ dash.register_page(
     order=4,
 )
 
-SYSTEM = ""
+ALL = view.ALL
+
+
+def _chosen(value: str | None) -> str | None:
+    """A filter's value as the module takes it: None for all councils or the whole system."""
+    return None if not value or value == ALL else value
 
 
 def _select(label: str, control_id: str, options: list[dict[str, str]], value: str) -> html.Div:
@@ -47,7 +52,7 @@ def _select(label: str, control_id: str, options: list[dict[str, str]], value: s
 
 def _site_options(session: Any) -> list[dict[str, str]]:
     sites = cached(session, flow.summary, now_bound=True, at=None, site=None).sites
-    return [{"label": "Whole system", "value": SYSTEM}] + [
+    return [{"label": "Whole system", "value": ALL}] + [
         {"label": s.name, "value": s.site_code or ""}
         for s in sites
         if s.kind == "acute" and s.site_code
@@ -160,7 +165,7 @@ def _what_if_content(result: WhatIfResult, council: str | None) -> list[Any]:
     chosen = [
         p
         for p in result.pathways
-        if p.local_authority == (council or None) and p.pathway in view.CAPACITY_WORDS
+        if p.local_authority == _chosen(council) and p.pathway in view.CAPACITY_WORDS
     ]
     last = view.day_words(result.origin + timedelta(days=result.days))
     rows = []
@@ -310,16 +315,16 @@ def layout(
     with read_session() as session:
         site_options = _site_options(session)
         council_options = view.council_options(session)
-        chosen_site = site if site in {o["value"] for o in site_options} else SYSTEM
-        chosen_council = council if council in {o["value"] for o in council_options} else SYSTEM
+        chosen_site = site if site in {o["value"] for o in site_options} else ALL
+        chosen_council = council if council in {o["value"] for o in council_options} else ALL
         result = view.pathway_forecast(
             session,
             days=view.PAGE_DAYS,
-            site=chosen_site or None,
-            local_authority=chosen_council or None,
+            site=_chosen(chosen_site),
+            local_authority=_chosen(chosen_council),
             at=moment,
         )
-        history = view.history(session, origin=result.origin, site=chosen_site or None)
+        history = view.history(session, origin=result.origin, site=_chosen(chosen_site))
     return html.Div(
         [
             dcc.Store(id="fc-settings", data={"at": at}),
@@ -354,7 +359,7 @@ def layout(
                 **components.attrs(aria_label="Choose the council and site"),
             ),
             dcc.Loading(
-                html.Div(_content(result, history, chosen_council or None), id="fc-content"),
+                html.Div(_content(result, history, _chosen(chosen_council)), id="fc-content"),
                 type="dot",
             ),
             _what_if_controls(result),
@@ -381,13 +386,15 @@ def choose(
         result = view.pathway_forecast(
             session,
             days=view.PAGE_DAYS,
-            site=site or None,
-            local_authority=council or None,
+            site=_chosen(site),
+            local_authority=_chosen(council),
             at=parse_at(at),
         )
-        history = view.history(session, origin=result.origin, site=site or None)
-    query = {k: v for k, v in (("council", council), ("site", site), ("at", at)) if v}
-    return _content(result, history, council or None), "?" + urlencode(query) if query else ""
+        history = view.history(session, origin=result.origin, site=_chosen(site))
+    query = {
+        k: v for k, v in (("council", _chosen(council)), ("site", _chosen(site)), ("at", at)) if v
+    }
+    return _content(result, history, _chosen(council)), "?" + urlencode(query) if query else ""
 
 
 @callback(
@@ -408,11 +415,11 @@ def run_what_if(*values: Any) -> list[Any]:
             session,
             amounts=chosen,
             from_date=_day(from_value),
-            site=site or None,
-            local_authority=council or None,
+            site=_chosen(site),
+            local_authority=_chosen(council),
             at=parse_at((settings or {}).get("at")),
         )
-    return _what_if_content(result, council or None)
+    return _what_if_content(result, _chosen(council))
 
 
 def _amount(value: Any) -> int:
