@@ -517,7 +517,7 @@ def coming_days(result: Forecast, local_authority: str | None = None) -> list[Co
                         day=day_words(d.day),
                         p50=formats.number(d.nctr_in_hospital.p50),
                         band=band_words(d.nctr_in_hospital),
-                        gap=gap_words(d.gap),
+                        gap=gap_words(d.gap) if d.gap else formats.MISSING,
                     )
                     for d in pathway.days
                 ],

@@ -76,7 +76,7 @@ def _day_table(pathway: PathwayForecast) -> Any:
                 "capacity": formats.number(d.capacity_expected.p50)
                 if d.capacity_expected
                 else formats.MISSING,
-                "gap": view.gap_words(d.gap),
+                "gap": view.gap_words(d.gap) if d.gap else formats.MISSING,
             }
             for d in pathway.days
         ],
@@ -91,12 +91,16 @@ def _pathway_panel(
 ) -> html.Section:
     name = view.PATHWAY_NAMES[pathway.pathway]
     capacity = view.CAPACITY_WORDS.get(pathway.pathway)
-    worst = (
-        f"Worst gap {view.day_words(pathway.worst_gap_day)}: {view.gap_words(pathway.worst_gap)} "
-        f"({view.band_words(pathway.worst_gap)})"
-        if pathway.worst_gap_day
-        else "No capacity out of hospital is counted for this pathway."
-    )
+    if pathway.worst_gap_day:
+        worst = (
+            f"Worst gap {view.day_words(pathway.worst_gap_day)}: "
+            f"{view.gap_words(pathway.worst_gap)} ({view.band_words(pathway.worst_gap)}), "
+            f"against {capacity} expected."
+        )
+    elif capacity:
+        worst = f"No forecast of {capacity} here, so no gap."
+    else:
+        worst = "No capacity out of hospital is counted for this pathway."
     return html.Section(
         [
             html.Div(
@@ -106,7 +110,6 @@ def _pathway_panel(
                 [
                     f"{formats.number(pathway.today.nctr_in_hospital)} NCtR in hospital now. ",
                     worst,
-                    f" Capacity: {capacity}." if capacity else "",
                 ],
                 className="mb-1",
             ),
