@@ -55,8 +55,9 @@ from app.metrics.forecast.simulate import (
     simulate,
 )
 from app.metrics.queries import council_names, require_site
+from app.metrics.rollups import in_site
 from app.metrics.timebase import local_date, resolve_at
-from models import SpellDayCount
+from models.spells import PatientCensus
 
 METHOD = (
     "Monte Carlo queue per council and pathway ({sims} runs, seed {seed}) from the store's "
@@ -479,9 +480,15 @@ def build_backtest(
 ) -> Backtest:
     """:func:`app.metrics.forecast.backtest`: every complete day of the stored history."""
     require_site(session, site)
-    first, last = session.execute(
-        select(func.min(SpellDayCount.day), func.max(SpellDayCount.day))
+    # the history starts with the first census: bed days before it hold only the patients
+    # that census found (those admitted earlier), not the days as they were
+    first_census, last_census = session.execute(
+        select(func.min(PatientCensus.snapshot_at), func.max(PatientCensus.snapshot_at)).where(
+            in_site(PatientCensus.site_code, site)
+        )
     ).one()
+    first = local_date(first_census) if first_census is not None else None
+    last = local_date(last_census) if last_census is not None else None
     if first is None or last is None or (last - first).days < BACKTEST_MIN_DAYS + 1:
         return Backtest(
             site=site,
