@@ -57,6 +57,7 @@ from app.metrics.forecast.simulate import (
 from app.metrics.queries import council_names, require_site
 from app.metrics.rollups import in_site
 from app.metrics.timebase import local_date, resolve_at
+from models import Council
 from models.spells import PatientCensus
 
 METHOD = (
@@ -90,6 +91,12 @@ def gather(
     cap_days = [origin - timedelta(days=i) for i in range(CAPACITY_WINDOW_DAYS, -1, -1)]
     capacity = read_capacity(session, cap_days, as_of or moment)
     return Inputs(origin, history, census, cap_days, capacity), as_of
+
+
+def require_council(session: Session, local_authority: str | None) -> None:
+    """Refuse a council code the store does not know (422 naming the parameter)."""
+    if local_authority is not None and session.get(Council, local_authority) is None:
+        raise InvalidParameter("local_authority", f"unknown council code '{local_authority}'")
 
 
 def _band(values: Array) -> Band:
@@ -238,6 +245,7 @@ def build_forecast(
 ) -> Forecast:
     """:func:`app.metrics.forecast.pathway_forecast`."""
     _check_days(days)
+    require_council(session, local_authority)
     inputs, census_at = gather(session, at=as_of, site=site)
     return forecast_from(
         inputs,
@@ -355,6 +363,9 @@ def build_what_if(
     session: Session, request: WhatIfRequest, *, seed: int, sims: int = SIMULATIONS
 ) -> WhatIfResult:
     """:func:`app.metrics.forecast.what_if`."""
+    require_council(session, request.local_authority)
+    for change in request.changes:
+        require_council(session, change.local_authority)
     inputs, census_at = gather(session, at=request.as_of, site=request.site)
     return what_if_from(
         inputs, request, census_at=census_at, seed=seed, sims=sims, names=council_names(session)
