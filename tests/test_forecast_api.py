@@ -178,3 +178,33 @@ def test_roles(client: TestClient) -> None:
     analyst = TestClient(client.app)
     sign_in(analyst, "analyst")
     assert analyst.get(PATHWAYS, params={"at": T1, "days": 1}).status_code == 200
+
+
+def test_the_capacity_history_reads_capacity_as_the_gaps_do(client: TestClient) -> None:
+    """The forecast reads the capacity feeds in bulk (one query a feed, not one per day); at
+    each day's end it must give what ``app.metrics.capacity.supply`` (§4.7) gives then."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from app.core.db import get_sessionmaker
+    from app.metrics.capacity import supply
+    from app.metrics.forecast.history import SYSTEM, read_capacity
+    from app.metrics.timebase import day_end
+
+    days = [date(2026, 10, 28) + timedelta(days=i) for i in range(6)]  # 28 Oct – 2 Nov
+    as_of = datetime(2026, 11, 3, tzinfo=UTC)
+    with get_sessionmaker()() as session:
+        series = read_capacity(session, days, as_of)
+        for column, day in enumerate(days):
+            at = day_end(day) - timedelta(microseconds=1)
+            expected = supply(session, at)
+            for council, packages in expected.p1_packages.items():
+                assert series[(council, 1)][column] == packages, (day, council)
+            for council, by_type in expected.p3_by_care_type.items():
+                assert series[(council, 3)][column] == sum(by_type.values()), (day, council)
+            assert series[(SYSTEM, 2)][column] == expected.p2_beds, day
+    # by hand, 31 Oct: Willow Lodge's 15:00 snapshot has 0 vacancies (Derby); Oak House 2 + 2
+    # accepting, Elm Court not accepting (Derbyshire) → P3 Derby 0, Derbyshire 4; home care:
+    # Home Help 2 + 1 packages (Derby), CareCo 1 (Derbyshire); community beds: CW 12 − 10 = 2
+    assert series[(DERBY, 3)][3] == 0 and series[(DERBYSHIRE, 3)][3] == 4
+    assert series[(DERBY, 1)][3] == 3 and series[(DERBYSHIRE, 1)][3] == 1
+    assert series[(SYSTEM, 2)][3] == 2

@@ -15,6 +15,7 @@ from app.domain.delay_bands import DELAY_BANDS, delay_band
 from app.metrics.errors import InvalidParameter
 from app.metrics.forecast.history import (
     PATHWAYS,
+    SYSTEM,
     Census,
     History,
     Key,
@@ -49,7 +50,6 @@ from app.metrics.forecast.schemas import (
 from app.metrics.forecast.simulate import (
     CAPACITY_WINDOW_DAYS,
     SIMULATIONS,
-    SYSTEM,
     Inputs,
     Simulation,
     simulate,

@@ -24,9 +24,7 @@ from app.metrics.forecast.model import (
 #: Monte Carlo runs behind each band
 SIMULATIONS = 1000
 #: days of the capacity feeds' history the capacity expected is learned from
-CAPACITY_WINDOW_DAYS = 28
-#: the capacity key of a pathway whose capacity serves the whole system (P2 community beds)
-SYSTEM = "*"
+CAPACITY_WINDOW_DAYS = 21
 
 
 @dataclass
