@@ -144,23 +144,6 @@ def _by_council(rows: list[Row]) -> dict[str, list[Row]]:
     return dict(sorted(groups.items()))
 
 
-def p1_supply_at(session: Session, instants: Sequence[datetime]) -> dict[datetime, dict[str, int]]:
-    """P1 supply (§4.7) by council at each of ``instants``: the packages startable in the next
-    7 days of each provider's latest snapshot (the forecast's capacity history)."""
-    found = {}
-    for at in instants:
-        dom = _latest_domiciliary(at).subquery()
-        found[at] = {
-            code: int(packages or 0)
-            for code, packages in session.execute(
-                select(
-                    dom.c.local_authority_code, func.sum(dom.c.packages_startable_next_7_days)
-                ).group_by(dom.c.local_authority_code)
-            )
-        }
-    return found
-
-
 # --- care homes -----------------------------------------------------------------------------
 
 

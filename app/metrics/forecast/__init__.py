@@ -13,7 +13,9 @@ How: see ``docs/forecast.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,8 +50,16 @@ def pathway_forecast(
     )
 
 
-def what_if(session: Session, request: WhatIfRequest, *, seed: int = DEFAULT_SEED) -> WhatIfResult:
-    """The queue and bed days lost under ``request``'s capacity changes, beside the baseline."""
+def what_if(
+    session: Session,
+    request: WhatIfRequest | Mapping[str, Any],
+    *,
+    seed: int = DEFAULT_SEED,
+) -> WhatIfResult:
+    """The queue and bed days lost under ``request``'s capacity changes, beside the baseline
+    (``request`` may be its JSON form: the cache keys on that)."""
+    if not isinstance(request, WhatIfRequest):
+        request = WhatIfRequest.model_validate(request)
     return build.build_what_if(session, request, seed=seed)
 
 

@@ -15,6 +15,7 @@ from app.domain.delay_bands import DELAY_BANDS, delay_band
 from app.metrics.errors import InvalidParameter
 from app.metrics.forecast.history import (
     PATHWAYS,
+    SYSTEM,
     Census,
     History,
     Key,
@@ -49,14 +50,15 @@ from app.metrics.forecast.schemas import (
 from app.metrics.forecast.simulate import (
     CAPACITY_WINDOW_DAYS,
     SIMULATIONS,
-    SYSTEM,
     Inputs,
     Simulation,
     simulate,
 )
 from app.metrics.queries import council_names, require_site
+from app.metrics.rollups import in_site
 from app.metrics.timebase import local_date, resolve_at
-from models import SpellDayCount
+from models import Council
+from models.spells import PatientCensus
 
 METHOD = (
     "Monte Carlo queue per council and pathway ({sims} runs, seed {seed}) from the store's "
@@ -89,6 +91,12 @@ def gather(
     cap_days = [origin - timedelta(days=i) for i in range(CAPACITY_WINDOW_DAYS, -1, -1)]
     capacity = read_capacity(session, cap_days, as_of or moment)
     return Inputs(origin, history, census, cap_days, capacity), as_of
+
+
+def require_council(session: Session, local_authority: str | None) -> None:
+    """Refuse a council code the store does not know (422 naming the parameter)."""
+    if local_authority is not None and session.get(Council, local_authority) is None:
+        raise InvalidParameter("local_authority", f"unknown council code '{local_authority}'")
 
 
 def _band(values: Array) -> Band:
@@ -237,6 +245,7 @@ def build_forecast(
 ) -> Forecast:
     """:func:`app.metrics.forecast.pathway_forecast`."""
     _check_days(days)
+    require_council(session, local_authority)
     inputs, census_at = gather(session, at=as_of, site=site)
     return forecast_from(
         inputs,
@@ -354,6 +363,9 @@ def build_what_if(
     session: Session, request: WhatIfRequest, *, seed: int, sims: int = SIMULATIONS
 ) -> WhatIfResult:
     """:func:`app.metrics.forecast.what_if`."""
+    require_council(session, request.local_authority)
+    for change in request.changes:
+        require_council(session, change.local_authority)
     inputs, census_at = gather(session, at=request.as_of, site=request.site)
     return what_if_from(
         inputs, request, census_at=census_at, seed=seed, sims=sims, names=council_names(session)
@@ -479,9 +491,15 @@ def build_backtest(
 ) -> Backtest:
     """:func:`app.metrics.forecast.backtest`: every complete day of the stored history."""
     require_site(session, site)
-    first, last = session.execute(
-        select(func.min(SpellDayCount.day), func.max(SpellDayCount.day))
+    # the history starts with the first census: bed days before it hold only the patients
+    # that census found (those admitted earlier), not the days as they were
+    first_census, last_census = session.execute(
+        select(func.min(PatientCensus.snapshot_at), func.max(PatientCensus.snapshot_at)).where(
+            in_site(PatientCensus.site_code, site)
+        )
     ).one()
+    first = local_date(first_census) if first_census is not None else None
+    last = local_date(last_census) if last_census is not None else None
     if first is None or last is None or (last - first).days < BACKTEST_MIN_DAYS + 1:
         return Backtest(
             site=site,

@@ -6,24 +6,28 @@ the capacity feeds at each day's end (``app.metrics.capacity``, ``occupancy``)."
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+import pandas as pd
+from sqlalchemy import DateTime, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.metrics.capacity import p1_supply_at, p3_supply_at
 from app.metrics.forecast.model import Array
 from app.metrics.occupancy import beds_free, occupancy_at
 from app.metrics.queries import COMMUNITY
 from app.metrics.rollups import DAY_COUNTS, in_site
 from app.metrics.timebase import day_end, days
-from models import Spell, SpellDay
+from models import CareHomeSnapshot, DomiciliarySnapshot, Spell, SpellDay
 from models.spells import PatientCensus
 
 #: the discharge pathways (DESIGN.md §2)
 PATHWAYS = (0, 1, 2, 3)
+#: the council of a capacity that serves the whole system (P2 community beds)
+SYSTEM = "*"
 #: (council code or None when not recorded, pathway)
 Key = tuple[str | None, int]
 
@@ -176,25 +180,82 @@ def read_census(session: Session, origin: date, site: str | None) -> dict[Key, C
     return dict(found)
 
 
+#: how far before the first day a capacity snapshot is looked for (a provider or home silent
+#: for longer is left out of that day's capacity)
+CAPACITY_LOOKBACK = timedelta(days=7)
+
+
+def _as_of_each(
+    rows: Iterable[Sequence[Any]], instants: list[datetime], by: list[str], value: str
+) -> pd.DataFrame:
+    """Per instant, the latest row of each ``by`` key at or before it (one ``merge_asof``
+    instead of a query per instant): columns ``instant``, ``council`` and ``value``."""
+    frame = pd.DataFrame.from_records(
+        [tuple(row) for row in rows], columns=[*by, "council", "snapshot_at", value]
+    )
+    if frame.empty:
+        return pd.DataFrame(columns=["instant", "council", value])
+    frame["snapshot_at"] = pd.to_datetime(frame["snapshot_at"], utc=True)
+    keys = frame[by].drop_duplicates()
+    grid = keys.merge(pd.DataFrame({"instant": pd.to_datetime(instants, utc=True)}), how="cross")
+    merged = pd.merge_asof(
+        grid.sort_values("instant"),
+        frame.sort_values("snapshot_at"),
+        left_on="instant",
+        right_on="snapshot_at",
+        by=by,
+        direction="backward",
+    )
+    return merged.dropna(subset=["snapshot_at"])
+
+
 def read_capacity(session: Session, history_days: list[date], as_of: datetime) -> dict[Key, Array]:
     """The capacity feeds at the end of each of ``history_days`` (at ``as_of`` for a day not
-    over): per council, P1 packages startable in the next 7 days and P3 care-home vacancies
-    accepting admissions; community beds free (P2) for the whole system (council None)."""
+    over), each provider's and home's latest snapshot as §4.7 reads them: per council, P1
+    packages startable in the next 7 days and P3 vacancies accepting admissions of homes
+    accepting admissions; community beds free (P2) for the whole system (council ``"*"``)."""
     instants = [min(day_end(d) - timedelta(microseconds=1), as_of) for d in history_days]
     n = len(instants)
+    since = instants[0] - CAPACITY_LOOKBACK
     series: dict[Key, Array] = {}
+    position = {pd.Timestamp(at): i for i, at in enumerate(instants)}
 
-    def put(key: Key, column: int, value: float) -> None:
-        series.setdefault(key, np.zeros(n))[column] += value
+    def put_all(frame: pd.DataFrame, pathway: int, value: str) -> None:
+        if frame.empty:
+            return
+        totals = frame.groupby(["instant", "council"], as_index=False)[value].sum()
+        for instant, council, total in totals.itertuples(index=False):
+            key = (str(council), pathway)
+            series.setdefault(key, np.zeros(n))[position[pd.Timestamp(instant)]] = float(total)
 
-    p1 = p1_supply_at(session, instants)
-    for column, at in enumerate(instants):
-        for council, packages in p1[at].items():
-            put((council, 1), column, packages)
-    for column, at in enumerate(instants):
-        for council, by_type in p3_supply_at(session, [at])[at].items():
-            put((council, 3), column, sum(by_type.values()))
+    dom = DomiciliarySnapshot
+    connection = session.connection()  # Core rows: no ORM result processing for ~10⁴ rows
+    p1_rows = connection.execute(
+        select(
+            dom.provider_id,
+            dom.zone,
+            dom.local_authority_code,
+            type_coerce(dom.snapshot_at, DateTime()),  # naive UTC, as stored: no per-row work
+            dom.packages_startable_next_7_days,
+        ).where(dom.snapshot_at.between(since, instants[-1]))
+    )
+    put_all(_as_of_each(p1_rows, instants, ["provider_id", "zone"], "packages"), 1, "packages")
+    home = CareHomeSnapshot
+    accepting = case(
+        (home.accepting_admissions.is_(True), home.vacant_accepting_admissions), else_=0
+    )
+    p3_rows = connection.execute(
+        select(
+            home.cqc_location_id,
+            home.care_type,
+            home.local_authority_code,
+            type_coerce(home.snapshot_at, DateTime()),
+            accepting,
+        ).where(home.snapshot_at.between(since, instants[-1]))
+    )
+    put_all(_as_of_each(p3_rows, instants, ["cqc_location_id", "care_type"], "vacant"), 3, "vacant")
     wards = occupancy_at(session, instants, level="ward", bed_base=COMMUNITY)
     for column, at in enumerate(instants):
-        put((None, 2), column, sum(beds_free(ward) for ward in wards.get(at, {}).values()))
+        free = sum(beds_free(ward) for ward in wards.get(at, {}).values())
+        series.setdefault((SYSTEM, 2), np.zeros(n))[column] = float(free)
     return series

@@ -4,11 +4,11 @@ and trend of a daily series, the random draws around it, and the queue they make
 Shapes: a batch of ``K`` series (one per council and pathway) over ``T`` history days; the
 simulation runs ``S`` times over ``H`` days ahead, arrays ``(S, K, H)``.
 
-The queue of one series is a Lindley recursion: the NCtR patients in hospital at the end of
-day ``t`` are ``Q[t] = max(0, Q[t-1] + A[t] - C[t])``, where ``A`` is the day's new NCtR and
-``C`` the discharges the day can make (its capacity, learned from the discharges the pathway
-made in its history); the discharges are ``Q[t-1] + A[t] - Q[t]``. More capacity on any day
-never lengthens the queue on any day, and the baseline and a scenario share every draw.
+The queue of one series: the NCtR patients in hospital at the end of day ``t`` are
+``Q[t] = Q[t-1] + A[t] - D[t]``, where ``A`` is the day's new NCtR and ``D`` its discharges:
+the weekday's share of the patients there are (learned from the pathway's history) plus
+scatter, plus whatever capacity a what-if adds. More capacity on any day never lengthens the
+queue on any day, and the baseline and a scenario share every draw.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ Array = npt.NDArray[np.float64]
 
 #: days of history the pattern and trend are learned from (the newest ones)
 WINDOW_DAYS = 56
+#: the weight of a day of history halves every this many days back (a level drifts)
+HALF_LIFE_DAYS = 14.0
 #: a trend is used only when its slope is this many standard errors from zero
 TREND_T = 2.0
 #: the quantiles of every band
@@ -47,6 +49,11 @@ class SeriesModel:
         return np.asarray(np.clip(fitted + self.weekday[:, weekdays], 0.0, None), dtype=float)
 
 
+def recency_weights(t: int) -> Array:
+    """(T,) the weight of each of ``t`` days of history, the newest 1 (half-life HALF_LIFE_DAYS)."""
+    return np.asarray(0.5 ** ((t - 1 - np.arange(t)) / HALF_LIFE_DAYS), dtype=float)
+
+
 def fit_series(values: Array, days: list[date]) -> SeriesModel:
     """Learn the pattern of ``values`` (K, T) on ``days`` (T consecutive days): a mean for each
     weekday and a straight line, fitted together by least squares; the line is kept only when
@@ -59,17 +66,19 @@ def fit_series(values: Array, days: list[date]) -> SeriesModel:
     weekdays = np.array([d.weekday() for d in days])
     present = np.array([(weekdays == w).any() for w in range(7)])
     onehot = (weekdays[:, None] == np.arange(7)[None, :]).astype(float)[:, present]
-    means = (values @ onehot) / onehot.sum(axis=0)  # (K, weekdays present)
+    weight = recency_weights(t)
+    means = (values * weight) @ onehot / (weight @ onehot)  # (K, weekdays present)
     per_weekday = means
     slope = np.zeros(k)
     if t >= 14:
         x = np.arange(t, dtype=float) - (t - 1)  # 0 on the last day
         design = np.column_stack([x, onehot])
-        coef, *_ = np.linalg.lstsq(design, values.T, rcond=None)
-        residual = values.T - design @ coef
-        dof = max(t - design.shape[1], 1)
+        root = np.sqrt(weight)[:, None]
+        coef, *_ = np.linalg.lstsq(design * root, values.T * root, rcond=None)
+        residual = (values.T - design @ coef) * root
+        dof = max(float(weight.sum()) - design.shape[1], 1.0)
         sigma2 = (residual**2).sum(axis=0) / dof
-        se = np.sqrt(sigma2 * np.linalg.pinv(design.T @ design)[0, 0])
+        se = np.sqrt(sigma2 * np.linalg.pinv(design.T @ (design * weight[:, None]))[0, 0])
         significant = np.abs(coef[0]) > np.maximum(TREND_T * se, 1e-9)
         slope = np.where(significant, coef[0], 0.0)
         per_weekday = np.where(significant[:, None], coef[1:].T, means)
@@ -132,17 +141,24 @@ def run_queue(
     start_waiting: Array,
     start_days_sum: Array,
     arrivals: Array,
-    capacity: Array,
+    hazard: Array,
+    scatter: Array,
     changes: CapacityChanges | None = None,
 ) -> QueueRun:
     """The queue from ``start_waiting`` (K,) patients whose days beyond DRD sum to
-    ``start_days_sum`` (K,), with ``arrivals`` and ``capacity`` (S, K, H) and any ``changes``.
+    ``start_days_sum`` (K,), with ``arrivals`` (S, K, H) and any capacity ``changes``.
+
+    Each day's discharges are ``hazard`` (K, H) of the patients there are (yesterday's queue
+    and the day's new NCtR) plus ``scatter`` (S, K, H), rounded and kept within 0 and all of
+    them; then the change adds its capacity (or takes it away). The queue left is then
+    monotone: more capacity never lengthens it, on any day.
 
     Days beyond DRD: everyone still waiting ages one day a night; a day's discharges leave the
     patients there were that day in proportion (no queue order is assumed), and the day's
     new NCtR start at 0 (their DRD is that day)."""
     sims, k, h = arrivals.shape
     changes = changes or CapacityChanges.none(k, h)
+    hazard = np.broadcast_to(hazard, (k, h))
     waiting = np.broadcast_to(np.asarray(start_waiting, float), (sims, k)).copy()
     days_sum = np.broadcast_to(np.asarray(start_days_sum, float), (sims, k)).copy()
     stock = np.zeros((sims, k))  # places added once, not yet taken (negative: owed)
@@ -150,14 +166,14 @@ def run_queue(
     out_discharges = np.empty((sims, k, h))
     out_days = np.empty((sims, k, h))
     for day in range(h):
-        stock = stock + changes.once[:, day]
-        daily = np.clip(capacity[:, :, day] + changes.per_day[:, day], 0.0, None)
-        # places owed (stock < 0) come out of the day's own capacity first
-        owed = np.minimum(np.clip(-stock, 0.0, None), daily)
-        daily = daily - owed
-        stock = stock + owed
         available = waiting + arrivals[:, :, day]
-        served = np.minimum(available, daily)
+        usual = np.rint(hazard[:, day] * available + scatter[:, :, day])
+        served = np.clip(usual + changes.per_day[:, day], 0.0, available)
+        stock = stock + changes.once[:, day]
+        # places owed (stock < 0) come out of the day's discharges first
+        owed = np.minimum(np.clip(-stock, 0.0, None), served)
+        served = served - owed
+        stock = stock + owed
         from_stock = np.minimum(np.clip(stock, 0.0, None), available - served)
         stock = stock - from_stock
         discharged = served + from_stock
@@ -170,6 +186,47 @@ def run_queue(
         out_discharges[:, :, day] = discharged
         out_days[:, :, day] = days_sum
     return QueueRun(arrivals, out_discharges, out_waiting, out_days)
+
+
+@dataclass(frozen=True)
+class DischargeModel:
+    """Discharges of ``K`` series: ``base`` (K, 7) a day by weekday plus ``share`` (K,) of the
+    patients there are (the day's end queue and its discharges), with residual ``variance``."""
+
+    base: Array
+    share: Array
+    variance: Array
+
+    def base_on(self, horizon_days: list[date]) -> Array:
+        return self.base[:, [d.weekday() for d in horizon_days]]
+
+
+def fit_discharges(remaining: Array, discharged: Array, days: list[date]) -> DischargeModel:
+    """Least squares, series by series: discharges = a weekday's own number + a share (kept
+    within 0–1) of the patients there were. A share of 0 is a pathway whose discharges are
+    the capacity it has, whatever the queue; 1 lets everyone go who is there."""
+    available = remaining + discharged
+    k, t = remaining.shape
+    base, share, variance = np.zeros((k, 7)), np.zeros(k), np.zeros(k)
+    if t == 0:
+        return DischargeModel(base, share, variance)
+    weekdays = np.array([d.weekday() for d in days])
+    present = np.array([(weekdays == w).any() for w in range(7)])
+    onehot = (weekdays[:, None] == np.arange(7)[None, :]).astype(float)[:, present]
+    weight = recency_weights(t)
+    counts = weight @ onehot
+    root = np.sqrt(weight)
+    for row in range(k):
+        beta = 0.0
+        if t >= 14 and np.ptp(available[row]) > 0:
+            design = np.column_stack([available[row], onehot])
+            coef, *_ = np.linalg.lstsq(design * root[:, None], discharged[row] * root, rcond=None)
+            beta = float(np.clip(coef[0], 0.0, 1.0))
+        base[row, present] = ((discharged[row] - beta * available[row]) * weight) @ onehot / counts
+        share[row] = beta
+        residual = discharged[row] - beta * available[row] - base[row, weekdays]
+        variance[row] = float((residual**2).sum()) / max(t - 1, 1)
+    return DischargeModel(base, share, variance)
 
 
 def quantiles(values: Array) -> Array:

@@ -15,6 +15,7 @@ from app.metrics.forecast.model import (
     CapacityChanges,
     QueueRun,
     draw_counts,
+    fit_discharges,
     fit_series,
     horizon_days,
     run_queue,
@@ -23,9 +24,7 @@ from app.metrics.forecast.model import (
 #: Monte Carlo runs behind each band
 SIMULATIONS = 1000
 #: days of the capacity feeds' history the capacity expected is learned from
-CAPACITY_WINDOW_DAYS = 28
-#: the capacity key of a pathway whose capacity serves the whole system (P2 community beds)
-SYSTEM = "*"
+CAPACITY_WINDOW_DAYS = 21
 
 
 @dataclass
@@ -95,15 +94,19 @@ def simulate(
     ahead = horizon_days(inputs.origin, horizon)
     rng = np.random.default_rng(seed)
     arrivals_model = fit_series(arrivals_hist, arrivals_days)
-    discharge_model = fit_series(discharged_hist, arrivals_days)
     arrivals = draw_counts(rng, arrivals_model.mean(ahead), arrivals_model.variance, sims)
-    capacity = draw_counts(rng, discharge_model.mean(ahead), discharge_model.variance, sims)
+    discharge_model = fit_discharges(remaining[:, 1:], discharged_hist, arrivals_days)
+    hazard = np.repeat(discharge_model.share[:, None], len(ahead), axis=1)
+    scatter = (
+        discharge_model.base_on(ahead)[None, :, :]
+        + rng.standard_normal(arrivals.shape) * np.sqrt(discharge_model.variance)[None, :, None]
+    )
     start_waiting = np.array([_census(inputs, k).waiting for k in keys], dtype=float)
     start_days = np.array([_census(inputs, k).days_sum for k in keys], dtype=float)
-    baseline = run_queue(start_waiting, start_days, arrivals, capacity)
+    baseline = run_queue(start_waiting, start_days, arrivals, hazard, scatter)
     scenario = None
     if changes is not None:
-        scenario = run_queue(start_waiting, start_days, arrivals, capacity, changes)
+        scenario = run_queue(start_waiting, start_days, arrivals, hazard, scatter, changes)
     capacity_keys = sorted(inputs.capacity, key=lambda k: (k[1], k[0] or ""))
     if capacity_keys:
         values = np.stack([inputs.capacity[k] for k in capacity_keys])
