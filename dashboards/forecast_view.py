@@ -113,33 +113,6 @@ def unavailable(what: str) -> html.P:
     )
 
 
-def _what_if(
-    session: Session,
-    *,
-    days: int,
-    site: str | None,
-    local_authority: str | None,
-    as_of: datetime | None,
-    changes: tuple[tuple[str, int, date | None, str | None], ...],
-) -> WhatIfResult:
-    request = WhatIfRequest(
-        days=days,
-        site=site,
-        local_authority=local_authority,
-        as_of=as_of,
-        changes=[
-            CapacityChange(
-                kind=kind,
-                amount=amount,
-                from_date=from_date,
-                local_authority=council,
-            )
-            for kind, amount, from_date, council in changes
-        ],
-    )
-    return forecast.what_if(session, request)
-
-
 def what_if(
     session: Session,
     *,
@@ -150,20 +123,28 @@ def what_if(
     at: datetime | None = None,
     days: int = PAGE_DAYS,
 ) -> WhatIfResult:
-    """The module's what-if for the controls' amounts (kind → N), cached like the forecast."""
-    changes = tuple(
-        (kind, amounts.get(kind, 0), from_date, local_authority)
-        for kind, _label, _p in WHAT_IF_KINDS
-    )
-    return cached(
-        session,
-        _what_if,
-        now_bound=at is None,
+    """The module's what-if for the controls' amounts (kind → N) from ``from_date``, for the
+    council chosen (None: every council), cached like the forecast (keyed on its JSON)."""
+    request = WhatIfRequest(
         days=days,
         site=site,
         local_authority=local_authority,
         as_of=at,
-        changes=changes,
+        changes=[
+            CapacityChange(
+                kind=kind,
+                amount=amounts.get(kind, 0),
+                from_date=from_date,
+                local_authority=local_authority,
+            )
+            for kind, _label, _pathway in WHAT_IF_KINDS
+        ],
+    )
+    return cached(
+        session,
+        forecast.what_if,
+        now_bound=at is None,
+        request=request.model_dump(mode="json"),
     )
 
 

@@ -146,7 +146,8 @@ class FakeWhatIf:
     def __init__(self) -> None:
         self.requests: list[WhatIfRequest] = []
 
-    def __call__(self, _session: Any, request: WhatIfRequest, **_kw: Any) -> WhatIfResult:
+    def __call__(self, _session: Any, request: Any, **_kw: Any) -> WhatIfResult:
+        request = WhatIfRequest.model_validate(request)  # the module takes the JSON form too
         self.requests.append(request)
         extra = sum(c.amount for c in request.changes if c.kind == "home_care_starts")
         baseline = _what_if_days([(18, 22, 27), (19, 24, 31), (17, 23, 33)])
