@@ -12,6 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
 from sqlalchemy.orm import Session
 
 from app.metrics import forecast
@@ -158,3 +159,35 @@ def test_the_weekly_report_has_a_coming_days_section(browser: WebDriver, base_ur
     section = browser.find_element(By.ID, "coming-days")
     assert section.find_element(By.CSS_SELECTOR, "h2 .hw-badge").text == "Forecast"
     assert "P10–P90:" in section.text
+
+
+def test_choosing_a_council_redraws_its_forecast_and_keeps_it_in_the_address(
+    browser: WebDriver, base_url: str, sample_session: Session, sample_at: datetime
+) -> None:
+    support.open_page(browser, f"{base_url}/forecast?{at_query(sample_at)}", ".fc-pathway")
+    expected = forecast.pathway_forecast(
+        sample_session, days=forecast.MAX_DAYS, as_of=parse_at(sample_at.isoformat())
+    )
+    council = next(p for p in expected.pathways if p.local_authority and p.pathway == 1)
+    Select(browser.find_element(By.ID, "fc-council")).select_by_value(str(council.local_authority))
+    support.wait_until(
+        browser,
+        lambda d: f"council={council.local_authority}" in d.current_url,
+        "choosing a council never reached the address",
+        30,
+    )
+    support.wait_until_settled(browser, 40)
+    panel = browser.find_element(By.ID, "fc-pathway-1")
+    assert panel.find_element(By.CSS_SELECTOR, ".hw-badge").text == "Forecast"
+    now = formats.number(council.today.nctr_in_hospital)
+    assert f"{now} NCtR in hospital now." in panel.text
+    assert _band_paths(browser, "#fc-pathway-1 .dash-graph") >= 1
+    # reopening the address shows the same choice
+    browser.get(browser.current_url)
+    support.wait_for(browser, "#fc-pathway-1")
+    assert (
+        Select(browser.find_element(By.ID, "fc-council")).first_selected_option.get_attribute(
+            "value"
+        )
+        == council.local_authority
+    )
