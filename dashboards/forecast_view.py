@@ -202,6 +202,11 @@ def gap_words(band: Band | None) -> str:
     return "0: just enough"
 
 
+def no_gap_words(pathway: int) -> str:
+    """Why a pathway has no gap: P0 needs no capacity out of hospital; the others lack one."""
+    return "no new support needed" if pathway not in CAPACITY_WORDS else "no capacity forecast"
+
+
 def day_words(day: date | None) -> str:
     if day is None:
         return formats.MISSING
@@ -346,7 +351,9 @@ def tile_rows(result: Forecast, local_authority: str | None = None) -> list[Tile
                 p50=formats.number(last.nctr_in_hospital.p50) if last else formats.MISSING,
                 band=band_words(last.nctr_in_hospital) if last else formats.MISSING,
                 worst_day=day_words(pathway.worst_gap_day),
-                worst_gap=gap_words(worst) + (f" ({band_words(worst)})" if worst else ""),
+                worst_gap=f"{gap_words(worst)} ({band_words(worst)})"
+                if worst
+                else no_gap_words(pathway.pathway),
                 short=None if worst is None else round(worst.p50) > 0,
             )
         )
@@ -486,7 +493,7 @@ def coming_days(result: Forecast, local_authority: str | None = None) -> list[Co
         worst = (
             f"worst gap {day_words(pathway.worst_gap_day)}: {gap_words(pathway.worst_gap)}"
             if pathway.worst_gap_day
-            else "no capacity data for this pathway"
+            else no_gap_words(pathway.pathway)
         )
         out.append(
             ComingPathway(

@@ -204,6 +204,18 @@ def test_the_wall_tile_shows_each_pathways_p50_band_and_worst_gap_day() -> None:
     )
 
 
+def test_a_pathway_without_a_gap_says_why() -> None:
+    result = hand_forecast()
+    no_gap = {"worst_gap_day": None, "worst_gap": None}
+    p0 = _pathway(0, 117, P3_DAYS, 1, None).model_copy(update=no_gap)
+    p1 = result.pathways[0].model_copy(update=no_gap)
+    rows = forecast_view.tile_rows(result.model_copy(update={"pathways": [p0, p1]}))
+    assert [(r.worst_day, r.worst_gap, r.short) for r in rows] == [
+        ("–", "no new support needed", None),  # P0: home, no capacity out of hospital
+        ("–", "no capacity forecast", None),  # P1 needs home care, but none was forecast
+    ]
+
+
 def test_the_council_filter_picks_the_councils_own_forecast() -> None:
     rows = forecast_view.tile_rows(hand_forecast(), local_authority=COUNCIL)
     assert [(r.pathway, r.now, r.p50) for r in rows] == [(1, "7", "6")]
