@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.metrics import forecast
 from app.metrics.forecast.schemas import (
@@ -426,3 +427,28 @@ def test_a_failing_forecast_leaves_the_wall_standing(
     monkeypatch.setattr(forecast, "pathway_forecast", broken)
     text = _text(forecast_view.wall_tile())
     assert "Next 7 days" in text and "cannot be shown just now" in text
+
+
+def test_the_weekly_report_gathers_the_coming_days_and_stands_without_them(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards import weekly_view
+
+    monkeypatch.setattr(forecast, "pathway_forecast", hand_forecast)
+    data = weekly_view.gather(session, week_end=date(2026, 11, 15), site=None, weeks=12)
+    assert data.coming_days is not None
+    assert ASKED[-1]["days"] == forecast.MAX_DAYS and ASKED[-1]["site"] is None
+    section = forecast_view.coming_days_section(data.coming_days)
+    assert "Coming days" in _text(section) and "Sat 21 Nov" in _text(section)
+    # the CSV's gather asks no forecast
+    asked = len(ASKED)
+    weekly_view.gather(session, week_end=date(2026, 11, 15), site=None, weeks=1, with_trends=False)
+    assert len(ASKED) == asked
+
+    def broken(*_a: Any, **_k: Any) -> Forecast:
+        raise RuntimeError("no history")
+
+    monkeypatch.setattr(forecast, "pathway_forecast", broken)
+    data = weekly_view.gather(session, week_end=date(2026, 11, 8), site=None, weeks=12)
+    assert data.coming_days is None and data.tables  # the report stands
+    assert "cannot be shown just now" in _text(forecast_view.coming_days_section(None))
