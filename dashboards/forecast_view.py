@@ -309,11 +309,10 @@ def what_if_figure(result: WhatIfPathway, *, height: int = 320) -> Any:
 
 def chart(figure: Any, *, graph_id: Any, label: str) -> html.Figure:
     """A chart with a name a screen reader announces (the table beside it has the numbers)."""
+    # role="img" with its label: a screen reader announces the chart once, as a picture, and
+    # reads the numbers from the table beside it rather than Plotly's SVG
     return html.Figure(
-        [
-            components.graph(figure, graph_id=graph_id),
-            html.Figcaption(label, className="visually-hidden"),
-        ],
+        components.graph(figure, graph_id=graph_id),
         className="fc-chart",
         role="img",
         **components.attrs(aria_label=label),

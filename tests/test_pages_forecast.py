@@ -452,3 +452,22 @@ def test_the_weekly_report_gathers_the_coming_days_and_stands_without_them(
     data = weekly_view.gather(session, week_end=date(2026, 11, 8), site=None, weeks=12)
     assert data.coming_days is None and data.tables  # the report stands
     assert "cannot be shown just now" in _text(forecast_view.coming_days_section(None))
+
+
+def test_the_pages_call_the_real_module_by_its_contract(session: Session, page: ModuleType) -> None:
+    """No fake: the page, the tile, the what-if and the coming days on an empty store, through
+    the forecasting module itself. Nobody is in hospital, so every pathway has 0 NCtR now."""
+    tree = page.layout()
+    for pathway in (0, 1, 2, 3):
+        panel = _find(tree, f"fc-pathway-{pathway}")
+        assert panel is not None, f"no panel for P{pathway}"
+        assert "0 NCtR in hospital now." in _text(panel)
+    shown = page.run_what_if(5, 2, 1, None, forecast_view.ALL, forecast_view.ALL, {"at": None})
+    for pathway in (1, 2, 3):
+        assert _find(shown, f"fc-wi-{pathway}-scenario-queue") is not None
+    assert "Next 7 days" in _text(forecast_view.wall_tile())
+    assert "Forecast from the census" in _text(
+        forecast_view.coming_days_section(
+            forecast_view.pathway_forecast(session, days=forecast.MAX_DAYS)
+        )
+    )
