@@ -68,6 +68,7 @@ WHAT_IF_KINDS: tuple[tuple[str, str, int], ...] = (
     ("care_home_vacancies", "Extra care-home vacancies (P3)", 3),
 )
 ALL = "all"  # the filters' "all councils" and "whole system"
+DEFINITION_ANCHOR = "forecast"  # /about/metrics#forecast: what the forecast is
 METHOD_ANCHOR = "how"  # /forecast#how: how the forecast is made
 WALL_REFRESH_SECONDS = 300  # the forecast changes after a census, not by the minute
 
@@ -223,16 +224,36 @@ def forecast_badge() -> html.Span:
     )
 
 
-def method_link() -> html.A:
-    """The ⓘ beside a forecast: opens how it is made, on the forecast page."""
-    return html.A(
+def definition_link() -> html.A:
+    """The ⓘ beside a forecast: opens its definition on the metric definitions page."""
+    return components.info_link(DEFINITION_ANCHOR, "the forecast")
+
+
+def definition_section() -> html.Section:
+    """The forecast's entry on /about/metrics (``#forecast``), where every ⓘ leads."""
+    return html.Section(
         [
-            html.Span("i", className="info-glyph", **components.attrs(aria_hidden="true")),
-            html.Span("How the forecast is made", className="visually-hidden"),
+            html.H2("The next ten days (forecast)", className="h3"),
+            html.P(
+                "For each day D+1 to D+10, each pathway (0–3) and council: the patients who "
+                "will become NCtR, those discharged, and those NCtR in hospital at the day's "
+                "end, as P10, P50 and P90 — from the store's own history only (day-of-week "
+                "pattern, trend, today's census and its expected discharge dates); the capacity "
+                "expected each day from the capacity feeds' history; and the gap that results "
+                "(NCtR in hospital − capacity expected). A what-if changes a pathway's daily "
+                "capacity and shows the queue it gives, beside the baseline."
+            ),
+            html.P(
+                'A forecast is never shown as a fact: it is labelled "Forecast", drawn dashed '
+                "inside its shaded P10–P90 band (8 days in 10 should fall inside), and back-"
+                "tested over the stored history against a seasonal-naive forecast (the same "
+                "weekday last week)."
+            ),
+            html.P(html.A("How this forecast is made", href=f"/forecast#{METHOD_ANCHOR}")),
         ],
-        href=f"/forecast#{METHOD_ANCHOR}",
-        className="info-link",
-        title="How is this forecast made? Open its method",
+        id=DEFINITION_ANCHOR,
+        className="hw-panel definition",
+        tabIndex="-1",
     )
 
 
@@ -438,7 +459,7 @@ def wall_tile(at: str | None = None) -> html.Section:
             html.Div(
                 [
                     html.H2([f"Next {WALL_DAYS} days ", forecast_badge()]),
-                    method_link(),
+                    definition_link(),
                 ],
                 className="fc-wall-head",
             ),
