@@ -471,3 +471,15 @@ def test_the_pages_call_the_real_module_by_its_contract(session: Session, page: 
             forecast_view.pathway_forecast(session, days=forecast.MAX_DAYS)
         )
     )
+
+
+def test_a_hand_made_callback_for_an_unknown_council_is_refused_with_422(
+    session: Session, page: ModuleType
+) -> None:
+    from starlette.exceptions import HTTPException
+
+    with pytest.raises(HTTPException) as refused:
+        page.choose("E99999999", forecast_view.ALL, {"at": None})
+    assert refused.value.status_code == 422 and "E99999999" in str(refused.value.detail)
+    with pytest.raises(HTTPException):
+        page.run_what_if(1, 0, 0, None, forecast_view.ALL, "NOPE", {"at": None})

@@ -9,6 +9,8 @@ and ``at`` (forecast from a past moment's census).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,9 +18,11 @@ from urllib.parse import urlencode
 import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from starlette.exceptions import HTTPException
 
 from app.metrics import flow
 from app.metrics.cache import cached
+from app.metrics.errors import InvalidParameter, NotFound
 from app.metrics.forecast.schemas import Forecast, PathwayForecast, WhatIfResult
 from dashboards import components, formats
 from dashboards import forecast_view as view
@@ -372,6 +376,16 @@ def layout(
     )
 
 
+@contextmanager
+def _refused_as_4xx() -> Iterator[None]:
+    """A callback asked for an unknown council or site answers 422, not a 500: the page only
+    offers the store's own, so such a request was made by hand."""
+    try:
+        yield
+    except (InvalidParameter, NotFound) as exc:
+        raise HTTPException(422, f"{exc}: choose a council and site the page offers") from None
+
+
 @callback(
     Output("fc-content", "children"),
     Output("fc-query", "data"),
@@ -385,7 +399,7 @@ def choose(
 ) -> tuple[Any, str]:
     """Redraw the fan charts for the council and site chosen; keep the choice in the address."""
     at = (settings or {}).get("at")
-    with read_session() as session:
+    with _refused_as_4xx(), read_session() as session:
         result = view.pathway_forecast(
             session,
             days=view.PAGE_DAYS,
@@ -413,7 +427,7 @@ def run_what_if(*values: Any) -> list[Any]:
     *amounts, from_value, council, site, settings = values
     kinds = [kind for kind, _label, _p in view.WHAT_IF_KINDS]
     chosen = {kind: _amount(amount) for kind, amount in zip(kinds, amounts, strict=True)}
-    with read_session() as session:
+    with _refused_as_4xx(), read_session() as session:
         result = view.what_if(
             session,
             amounts=chosen,
