@@ -110,6 +110,16 @@ def _bands(values: Array) -> list[Band]:
     return [Band(p10=float(a), p50=float(b), p90=float(c)) for a, b, c in q.T]
 
 
+def _bands_of(named: dict[str, Array]) -> dict[str, list[Band]]:
+    """:func:`_bands` of several (S, H) arrays, with one quantile computation for them all."""
+    names = list(named)
+    q = np.round(quantiles(np.stack([named[n] for n in names], axis=1)), 1)  # (3, N, H)
+    return {
+        name: [Band(p10=float(a), p50=float(b), p90=float(c)) for a, b, c in q[:, i, :].T]
+        for i, name in enumerate(names)
+    }
+
+
 def _groups(
     keys: list[Key], local_authority: str | None
 ) -> list[tuple[int, str | None, list[int]]]:
@@ -187,15 +197,18 @@ def _pathway_forecast(
     days_sum = _summed(run.days_waiting_sum, rows)
     capacity = _capacity(sim, pathway, council)
     gap = waiting - capacity if capacity is not None else None
-    columns = {
-        "new_nctr": _bands(_summed(run.new_nctr, rows)),
-        "discharges": _bands(_summed(run.discharges, rows)),
-        "nctr_in_hospital": _bands(waiting),
-        "days_beyond_drd": _bands(mean_days(days_sum, waiting)),
-        "bed_days_lost": _bands(np.cumsum(waiting, axis=1)),
+    named = {
+        "new_nctr": _summed(run.new_nctr, rows),
+        "discharges": _summed(run.discharges, rows),
+        "nctr_in_hospital": waiting,
+        "days_beyond_drd": mean_days(days_sum, waiting),
+        "bed_days_lost": np.cumsum(waiting, axis=1),
     }
-    capacity_bands = _bands(capacity) if capacity is not None else None
-    gap_bands = _bands(gap) if gap is not None else None
+    if capacity is not None and gap is not None:
+        named |= {"capacity": capacity, "gap": gap}
+    columns = _bands_of(named)
+    capacity_bands = columns.pop("capacity", None)
+    gap_bands = columns.pop("gap", None)
     days = [
         ForecastDay(
             day=day,
