@@ -77,6 +77,8 @@ def test_the_forecast_starts_from_todays_census(client: TestClient) -> None:
     body = forecast(client)
     assert body["label"] == "Forecast" and "Monte Carlo" in body["method"]
     assert body["origin"] == "2026-10-31" and body["as_of"] == "2026-10-31T09:00:00Z"
+    # learned from the first census day (24 Oct) to the day before the origin (30 Oct)
+    assert body["history_days"] == 7
     p3 = series(body, 3)
     assert p3["today"]["nctr_in_hospital"] == 2
     assert p3["today"]["days_waiting"]["7-13"] == 1 and p3["today"]["days_waiting"]["2-3"] == 1

@@ -117,6 +117,13 @@ def latest_census(session: Session, at: datetime, site: str | None) -> datetime 
     )
 
 
+def first_census(session: Session, site: str | None) -> datetime | None:
+    """The oldest patients census (of the site, or of any site)."""
+    return session.scalar(
+        select(func.min(PatientCensus.snapshot_at)).where(in_site(PatientCensus.site_code, site))
+    )
+
+
 @dataclass
 class Census:
     """One council's and pathway's patients at the end of the origin day."""
