@@ -77,6 +77,8 @@ def test_the_forecast_starts_from_todays_census(client: TestClient) -> None:
     body = forecast(client)
     assert body["label"] == "Forecast" and "Monte Carlo" in body["method"]
     assert body["origin"] == "2026-10-31" and body["as_of"] == "2026-10-31T09:00:00Z"
+    # learned from the first census day (24 Oct) to the day before the origin (30 Oct)
+    assert body["history_days"] == 7
     p3 = series(body, 3)
     assert p3["today"]["nctr_in_hospital"] == 2
     assert p3["today"]["days_waiting"]["7-13"] == 1 and p3["today"]["days_waiting"]["2-3"] == 1
@@ -208,3 +210,13 @@ def test_the_capacity_history_reads_capacity_as_the_gaps_do(client: TestClient) 
     assert series[(DERBY, 3)][3] == 0 and series[(DERBYSHIRE, 3)][3] == 4
     assert series[(DERBY, 1)][3] == 3 and series[(DERBYSHIRE, 1)][3] == 1
     assert series[(SYSTEM, 2)][3] == 2
+
+
+def test_an_empty_store_forecasts_nothing_without_failing(session: Session) -> None:
+    from app.metrics.forecast import backtest, pathway_forecast, what_if
+
+    result = pathway_forecast(session, days=2)
+    assert result.as_of is None and [p.pathway for p in result.pathways] == [0, 1, 2, 3]
+    assert all(d.nctr_in_hospital.p90 == 0 for p in result.pathways for d in p.days)
+    assert what_if(session, {"days": 2}).pathways[1].bed_days_saved.p50 == 0
+    assert backtest(session).rows == []

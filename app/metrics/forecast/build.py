@@ -19,6 +19,7 @@ from app.metrics.forecast.history import (
     Census,
     History,
     Key,
+    first_census,
     latest_census,
     read_capacity,
     read_census,
@@ -86,7 +87,12 @@ def gather(
     moment = resolve_at(at)
     as_of = latest_census(session, moment, site)
     origin = local_date(as_of) if as_of is not None else local_date(moment)
-    history = read_history(session, origin - timedelta(days=WINDOW_DAYS + 1), origin, site)
+    # from the first census on: bed days before it hold only the patients it found
+    first = first_census(session, site)
+    start = origin - timedelta(days=WINDOW_DAYS + 1)
+    if first is not None:
+        start = min(max(start, local_date(first)), origin)
+    history = read_history(session, start, origin, site)
     census = read_census(session, origin, site)
     cap_days = [origin - timedelta(days=i) for i in range(CAPACITY_WINDOW_DAYS, -1, -1)]
     capacity = read_capacity(session, cap_days, as_of or moment)
@@ -108,6 +114,16 @@ def _bands(values: Array) -> list[Band]:
     """One band per day from (S, H)."""
     q = np.round(quantiles(values), 1)
     return [Band(p10=float(a), p50=float(b), p90=float(c)) for a, b, c in q.T]
+
+
+def _bands_of(named: dict[str, Array]) -> dict[str, list[Band]]:
+    """:func:`_bands` of several (S, H) arrays, with one quantile computation for them all."""
+    names = list(named)
+    q = np.round(quantiles(np.stack([named[n] for n in names], axis=1)), 1)  # (3, N, H)
+    return {
+        name: [Band(p10=float(a), p50=float(b), p90=float(c)) for a, b, c in q[:, i, :].T]
+        for i, name in enumerate(names)
+    }
 
 
 def _groups(
@@ -187,15 +203,18 @@ def _pathway_forecast(
     days_sum = _summed(run.days_waiting_sum, rows)
     capacity = _capacity(sim, pathway, council)
     gap = waiting - capacity if capacity is not None else None
-    columns = {
-        "new_nctr": _bands(_summed(run.new_nctr, rows)),
-        "discharges": _bands(_summed(run.discharges, rows)),
-        "nctr_in_hospital": _bands(waiting),
-        "days_beyond_drd": _bands(mean_days(days_sum, waiting)),
-        "bed_days_lost": _bands(np.cumsum(waiting, axis=1)),
+    named = {
+        "new_nctr": _summed(run.new_nctr, rows),
+        "discharges": _summed(run.discharges, rows),
+        "nctr_in_hospital": waiting,
+        "days_beyond_drd": mean_days(days_sum, waiting),
+        "bed_days_lost": np.cumsum(waiting, axis=1),
     }
-    capacity_bands = _bands(capacity) if capacity is not None else None
-    gap_bands = _bands(gap) if gap is not None else None
+    if capacity is not None and gap is not None:
+        named |= {"capacity": capacity, "gap": gap}
+    columns = _bands_of(named)
+    capacity_bands = columns.pop("capacity", None)
+    gap_bands = columns.pop("gap", None)
     days = [
         ForecastDay(
             day=day,
@@ -493,13 +512,13 @@ def build_backtest(
     require_site(session, site)
     # the history starts with the first census: bed days before it hold only the patients
     # that census found (those admitted earlier), not the days as they were
-    first_census, last_census = session.execute(
+    first_at, last_at = session.execute(
         select(func.min(PatientCensus.snapshot_at), func.max(PatientCensus.snapshot_at)).where(
             in_site(PatientCensus.site_code, site)
         )
     ).one()
-    first = local_date(first_census) if first_census is not None else None
-    last = local_date(last_census) if last_census is not None else None
+    first = local_date(first_at) if first_at is not None else None
+    last = local_date(last_at) if last_at is not None else None
     if first is None or last is None or (last - first).days < BACKTEST_MIN_DAYS + 1:
         return Backtest(
             site=site,

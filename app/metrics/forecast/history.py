@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import DateTime, case, func, select, type_coerce
+from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.metrics.forecast.model import Array
@@ -117,6 +117,13 @@ def latest_census(session: Session, at: datetime, site: str | None) -> datetime 
     )
 
 
+def first_census(session: Session, site: str | None) -> datetime | None:
+    """The oldest patients census (of the site, or of any site)."""
+    return session.scalar(
+        select(func.min(PatientCensus.snapshot_at)).where(in_site(PatientCensus.site_code, site))
+    )
+
+
 @dataclass
 class Census:
     """One council's and pathway's patients at the end of the origin day."""
@@ -190,11 +197,11 @@ def _as_of_each(
 ) -> pd.DataFrame:
     """Per instant, the latest row of each ``by`` key at or before it (one ``merge_asof``
     instead of a query per instant): columns ``instant``, ``council`` and ``value``."""
-    frame = pd.DataFrame.from_records(
-        [tuple(row) for row in rows], columns=[*by, "council", "snapshot_at", value]
-    )
-    if frame.empty:
+    names = [*by, "council", "snapshot_at", value]
+    columns = list(zip(*rows, strict=True))  # column by column: no per-row objects in pandas
+    if not columns:
         return pd.DataFrame(columns=["instant", "council", value])
+    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
     frame["snapshot_at"] = pd.to_datetime(frame["snapshot_at"], utc=True)
     keys = frame[by].drop_duplicates()
     grid = keys.merge(pd.DataFrame({"instant": pd.to_datetime(instants, utc=True)}), how="cross")
@@ -235,7 +242,7 @@ def read_capacity(session: Session, history_days: list[date], as_of: datetime) -
             dom.provider_id,
             dom.zone,
             dom.local_authority_code,
-            type_coerce(dom.snapshot_at, DateTime()),  # naive UTC, as stored: no per-row work
+            type_coerce(dom.snapshot_at, String()),  # as stored (naive UTC): parsed in bulk below
             dom.packages_startable_next_7_days,
         ).where(dom.snapshot_at.between(since, instants[-1]))
     )
@@ -249,7 +256,7 @@ def read_capacity(session: Session, history_days: list[date], as_of: datetime) -
             home.cqc_location_id,
             home.care_type,
             home.local_authority_code,
-            type_coerce(home.snapshot_at, DateTime()),
+            type_coerce(home.snapshot_at, String()),
             accepting,
         ).where(home.snapshot_at.between(since, instants[-1]))
     )

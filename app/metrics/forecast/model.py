@@ -91,21 +91,44 @@ def fit_series(values: Array, days: list[date]) -> SeriesModel:
     return SeriesModel(days[-1], level, weekday, slope, variance)
 
 
-def draw_counts(rng: np.random.Generator, mean: Array, variance: Array, sims: int) -> Array:
+def draw_counts(
+    rng: np.random.Generator,
+    mean: Array,
+    variance: Array,
+    sims: int,
+    *,
+    level_sd: Array | None = None,
+) -> Array:
     """(S, K, H) counts around ``mean`` (K, H) with the series' ``variance`` (K,): a gamma-Poisson
     (negative binomial) where the scatter exceeds the mean, as daily counts of people mostly
-    do; otherwise a rounded normal. A series with no scatter gives its mean every time."""
+    do; otherwise a rounded normal. ``level_sd`` (K,): each run first moves the whole mean by a
+    normal of that spread — the uncertainty of the mean itself, which makes a run's days err
+    together (the bands widen with the horizon as they should). A series with no scatter
+    gives its mean every time."""
     k, h = mean.shape
     shape = (sims, k, h)
     var = np.broadcast_to(variance[:, None], (k, h))
-    over = (var > mean) & (mean > 0)
+    means = np.broadcast_to(mean, shape)
+    if level_sd is not None:
+        shift = rng.standard_normal((sims, k, 1)) * level_sd[None, :, None]
+        means = np.clip(means + shift, 0.0, None)
+    over = (var > means) & (means > 0)
     # gamma-Poisson: rate ~ Gamma(shape r, scale mean / r) with r = mean² / (variance − mean)
-    r = np.where(over, mean**2 / np.where(over, var - mean, 1.0), 1.0)
-    scale = np.where(over, mean / r, 0.0)
-    rate = rng.gamma(np.broadcast_to(r, shape), np.broadcast_to(scale, shape))
+    r = np.where(over, means**2 / np.where(over, var - means, 1.0), 1.0)
+    scale = np.where(over, means / r, 0.0)
+    rate = rng.gamma(r, scale)
     poisson = rng.poisson(rate).astype(float)
-    rounded = np.clip(np.rint(mean + np.sqrt(var) * rng.standard_normal(shape)), 0.0, None)
-    return np.where(over, poisson, rounded)
+    rounded = np.clip(np.rint(means + np.sqrt(var) * rng.standard_normal(shape)), 0.0, None)
+    return np.asarray(np.where(over, poisson, rounded), dtype=float)
+
+
+def level_sd(variance: Array, days: int) -> Array:
+    """(K,) the standard error of a recency-weighted mean of ``days`` days with that scatter."""
+    if days == 0:
+        return np.zeros_like(variance)
+    weight = recency_weights(days)
+    effective = float(weight.sum() ** 2 / (weight**2).sum())
+    return np.asarray(np.sqrt(variance / effective), dtype=float)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from app.metrics.forecast.model import (
     fit_discharges,
     fit_series,
     horizon_days,
+    level_sd,
     run_queue,
 )
 
@@ -94,11 +95,23 @@ def simulate(
     ahead = horizon_days(inputs.origin, horizon)
     rng = np.random.default_rng(seed)
     arrivals_model = fit_series(arrivals_hist, arrivals_days)
-    arrivals = draw_counts(rng, arrivals_model.mean(ahead), arrivals_model.variance, sims)
+    window = len(arrivals_days)
+    arrivals = draw_counts(
+        rng,
+        arrivals_model.mean(ahead),
+        arrivals_model.variance,
+        sims,
+        level_sd=level_sd(arrivals_model.variance, window),
+    )
     discharge_model = fit_discharges(remaining[:, 1:], discharged_hist, arrivals_days)
     hazard = np.repeat(discharge_model.share[:, None], len(ahead), axis=1)
+    base_shift = (
+        rng.standard_normal((sims, len(keys), 1))
+        * level_sd(discharge_model.variance, window)[None, :, None]
+    )
     scatter = (
         discharge_model.base_on(ahead)[None, :, :]
+        + base_shift
         + rng.standard_normal(arrivals.shape) * np.sqrt(discharge_model.variance)[None, :, None]
     )
     start_waiting = np.array([_census(inputs, k).waiting for k in keys], dtype=float)
