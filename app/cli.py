@@ -25,6 +25,7 @@ db_cli = typer.Typer(help="The database.", no_args_is_help=True)
 sample_cli = typer.Typer(help="The synthetic sample system.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(sample_cli, name="sample")
+cli.add_typer(__import__("app.forecast_cli").forecast_cli.forecast_cli, name="forecast")
 console = Console(stderr=True)
 
 

@@ -79,6 +79,7 @@ def write_json(
         ],
         "disagreements": outcome.disagreements,
         "load_timeline": outcome.load_timeline,
+        "forecast_backtest": outcome.forecast_backtest,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1, default=str) + "\n", encoding="utf-8")
@@ -108,6 +109,8 @@ def merge_previous(outcome: Outcome, path: Path) -> None:
         outcome.load_timeline += [
             t for t in previous.get("load_timeline", []) if (t["scale"], t["db"]) not in loaded
         ]
+    if not outcome.forecast_backtest:
+        outcome.forecast_backtest = previous.get("forecast_backtest", [])
     outcome.notes = clean_notes(outcome.notes, previous.get("notes", []))
 
 

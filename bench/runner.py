@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bench import api, auth, baseline, browser, load, server
+from bench import api, auth, baseline, browser, forecast, load, server
 from bench import plan as targets
 from bench.census import CensusWorker
 from bench.plan import Plan, ScalePlan
@@ -26,7 +26,7 @@ from bench.stores import (
 )
 
 Log = Callable[[str], None]
-MEASURES = ("fresh", "endpoints", "concurrency", "pages", "load", "soak")
+MEASURES = ("fresh", "endpoints", "concurrency", "pages", "load", "soak", "forecast")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Outcome:
     disagreements: dict[str, list[str]] = field(default_factory=dict)
     load_timeline: list[dict[str, Any]] = field(default_factory=list)
     generated: dict[str, float] = field(default_factory=dict)
+    forecast_backtest: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run(
@@ -133,6 +134,12 @@ def measure_store(
                 _concurrency(store, sp, plan, outcome, url, at, common, log)
             if pages and "pages" in measures and store.db == "sqlite":
                 _pages(sp, plan, outcome, url, at, common, log)
+            if "forecast" in measures:
+                records, backtest = forecast.measure(
+                    url, sp.scale, store.db, store.history_days, at, log
+                )
+                outcome.records.extend(records)
+                outcome.forecast_backtest.append(backtest)
         if sp.load_at == store.history_days:
             series = _census_series(store, plan, at)  # one series: each census a new one
             for soak in (False, True):

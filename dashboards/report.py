@@ -145,6 +145,8 @@ th, td {{ border-bottom: 1px solid {theme.NHS_GREY_4}; padding: 0.3rem 0.6rem; t
 th {{ background: {theme.NHS_GREY_5}; }}
 td.num, th.num {{ text-align: right; }}
 .note {{ color: {theme.NHS_GREY_1}; }}
+.forecast-label {{ background: {theme.NHS_PURPLE}; color: {theme.WHITE}; padding: 0.1rem 0.5rem;
+  border-radius: 4px; font-size: 0.8em; }}
 """
 
 
@@ -171,6 +173,7 @@ def build_html(
     changes: Sequence[str],
     tables: Sequence[BreakdownTable],
     generated_at: datetime,
+    coming_days: str | None = None,
 ) -> str:
     """The whole report as one HTML document with plotly.js inlined once."""
     parts = [
@@ -208,5 +211,7 @@ def build_html(
         )
     parts.append("<h2>Delayed days this week</h2>")
     parts.extend(_table_html(table) for table in tables)
+    if coming_days:  # the forecast's section, already HTML (dashboards.forecast_view)
+        parts.append(coming_days)
     parts.append("</body></html>")
     return "\n".join(parts)

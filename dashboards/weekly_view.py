@@ -8,8 +8,9 @@ from typing import Any
 
 from app.metrics import flow, timebase, trends, windows
 from app.metrics.cache import cached
+from app.metrics.forecast.schemas import Forecast
 from app.metrics.schemas import WeeklyTrend
-from dashboards import figures, formats, report
+from dashboards import figures, forecast_view, formats, report
 
 REPORT_METRICS = (
     "nctr_remaining",
@@ -40,6 +41,8 @@ class WeeklyReport:
     weeks: int
     trends: list[WeeklyTrend]
     tables: list[report.BreakdownTable]
+    # the next days from the latest census, for the "Coming days" section (None: unavailable)
+    coming_days: Forecast | None = None
 
     @property
     def week_start(self) -> date:
@@ -104,7 +107,14 @@ def gather(
                 ],
             )
         )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables)
+    coming = (
+        forecast_view.forecast_or_none(
+            lambda: forecast_view.pathway_forecast(session, days=forecast_view.PAGE_DAYS, site=site)
+        )
+        if with_trends
+        else None
+    )
+    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming)
 
 
 def figure(trend: WeeklyTrend) -> Any:

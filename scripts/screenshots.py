@@ -52,6 +52,7 @@ def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, st
         ("coordinator.png", f"/coordinator?pathway=3&{query}", "#coordinator-grid"),
         ("patient.png", f"/patient/{patient.spell_id}", "#journey-timeline"),
         ("weekly.png", "/reports/weekly", ".spc-panel .main-svg"),
+        ("forecast.png", f"/forecast?{query}", ".fc-pathway .main-svg"),
         ("feeds.png", "/feeds", "#runs-table"),
         ("metrics.png", "/about/metrics", "#nctr_remaining"),
     ]

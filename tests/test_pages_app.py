@@ -14,6 +14,7 @@ PAGES = {
     "/wall",
     "/coordinator",
     "/reports/weekly",
+    "/forecast",
     "/feeds",
     "/about/metrics",
     "/site/<site_code>",

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import admin, auth, capacity, feeds, flow, health, patients, registry, trends
+from app.api import admin, auth, capacity, feeds, flow, forecast, health, patients, registry, trends
 
 api_router = APIRouter(prefix="/api/v1")
 # The prefixes do not overlap, so the order only decides how many routes a request is
@@ -11,6 +11,7 @@ api_router.include_router(health.router)
 api_router.include_router(flow.router)
 api_router.include_router(capacity.router)
 api_router.include_router(trends.router)
+api_router.include_router(forecast.router)
 api_router.include_router(patients.router)
 api_router.include_router(registry.router)
 api_router.include_router(feeds.router)

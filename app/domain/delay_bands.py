@@ -31,6 +31,14 @@ def band_of(delay: ColumnElement[int]) -> ColumnElement[str]:
 DELAY_BANDS = ("0", "1", "2-3", "4-6", "7-13", "14-20", "21+")
 
 
+def delay_band(delay: int) -> str:
+    """The §4.4 band of a delay in days, in Python (:func:`band_of` is the same rule in SQL)."""
+    for band, upper in zip(DELAY_BANDS, (0, 1, 3, 6, 13, 20), strict=False):
+        if delay <= upper:
+            return band
+    return DELAY_BANDS[-1]
+
+
 def delay_at_discharge() -> ColumnElement[int]:
     """SQL: days from the DRD in force at discharge to the discharge day (0 without one)."""
     drd = Spell.drd_at_discharge

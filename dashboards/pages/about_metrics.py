@@ -13,6 +13,7 @@ from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, ht
 from app.core.feed_config import get_feed_config
 from app.metrics import escalation
 from dashboards import components, definitions, formats
+from dashboards.forecast_view import DEFINITION_ANCHOR, definition_section
 
 dash.register_page(
     __name__,
@@ -139,6 +140,7 @@ def layout(**_query: str) -> html.Div:
                 + [
                     html.Li(html.A("Escalation level", href=f"#{definitions.ESCALATION_ANCHOR}")),
                     html.Li(html.A("Feed freshness", href=f"#{definitions.FRESHNESS_ANCHOR}")),
+                    html.Li(html.A("The next ten days (forecast)", href=f"#{DEFINITION_ANCHOR}")),
                 ]
             ),
         ],
@@ -164,6 +166,7 @@ def layout(**_query: str) -> html.Div:
             *[_metric_section(info) for info in metrics],
             _escalation_section(),
             _freshness_section(),
+            definition_section(),
         ]
     )
 

@@ -30,6 +30,7 @@ from dash import (
 from dashboards import components, definitions, formats
 from dashboards import wall_data as wd
 from dashboards.data import parse_at, query_int, read_session, safe_layout
+from dashboards.forecast_view import wall_tile as forecast_tile
 
 dash.register_page(
     __name__,
@@ -298,6 +299,7 @@ def layout(
                 className="wall-drivers",
             ),
             html.Div(areas, className="wall-sites"),
+            forecast_tile(at),
             html.Section(
                 [
                     html.H2(

@@ -18,7 +18,7 @@ from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.errors import InvalidParameter, NotFound
 from app.metrics.schemas import WeeklyTrend
-from dashboards import components, formats, icons, report
+from dashboards import components, forecast_view, formats, icons, report
 from dashboards import weekly_view as view
 from dashboards.data import read_session, safe_layout
 
@@ -107,6 +107,7 @@ def _content(data: view.WeeklyReport) -> list[Any]:
             ],
             className="hw-panel",
         ),
+        forecast_view.coming_days_section(data.coming_days),
     ]
 
 
@@ -273,6 +274,7 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
         changes=report.what_changed(data.trends),
         tables=data.tables,
         generated_at=datetime.now(UTC),
+        coming_days=forecast_view.coming_days_html(data.coming_days),
     )
     name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
     return dcc.send_string(document, name, type="text/html")

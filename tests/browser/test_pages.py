@@ -80,6 +80,7 @@ def _pages(session: Session, at: datetime) -> dict[str, str]:
         "coordinator": "/coordinator",
         "patient": f"/patient/{first.spell_id}",
         "weekly": "/reports/weekly",
+        "forecast": "/forecast",
         "feeds": "/feeds",
         "metrics": "/about/metrics",
     }
@@ -93,6 +94,7 @@ PAGE_NAMES = (
     "coordinator",
     "patient",
     "weekly",
+    "forecast",
     "feeds",
     "metrics",
 )
