@@ -29,7 +29,15 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 NAV_BY_ROLE = {
     "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/about/metrics"],
     "analyst": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
-    "coordinator": ["/", "/wall", "/coordinator", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
+    "coordinator": [
+        "/",
+        "/wall",
+        "/coordinator",
+        "/reports/weekly",
+        "/forecast",
+        "/feeds",
+        "/about/metrics",
+    ],
     "admin": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
 }
 ROLE_WORDS = {
