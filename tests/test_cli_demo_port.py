@@ -87,7 +87,7 @@ def test_wait_until_answering_is_false_until_a_server_answers() -> None:
     assert wait_until_answering(url, timeout=1, stop=stop) is False
 
     class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.end_headers()
 

@@ -26,7 +26,10 @@ def _trend(values: list[float | None], *, baseline: int) -> WeeklyTrend:
     )
     return WeeklyTrend(
         metric=MetricInfo(
-            slug="p3_waiting", label="P3 waiting", unit="patients", direction="decrease",
+            slug="p3_waiting",
+            label="P3 waiting",
+            unit="patients",
+            direction="decrease",
             definition="…",
         ),
         site=None,
@@ -75,7 +78,12 @@ def test_series_csv_has_value_mean_limits_as_drawn_and_flags() -> None:
     assert len(rows) == 7
     assert list(rows[0]) == list(report.SERIES_HEADER)
     assert [r["week_ending"] for r in rows] == [
-        "2026-10-04", "2026-10-11", "2026-10-18", "2026-10-25", "2026-11-01", "2026-11-08",
+        "2026-10-04",
+        "2026-10-11",
+        "2026-10-18",
+        "2026-10-25",
+        "2026-11-01",
+        "2026-11-08",
         "2026-11-15",
     ]
     assert rows[0]["week_start"] == "2026-09-28"
@@ -100,9 +108,7 @@ def test_series_csv_rows_per_measure_and_week_with_firm_limits_after_twelve() ->
     # firm (12 baseline points); a second measure adds its own rows after the first's.
     firm = _trend([10, 12] * 6, baseline=12)
     other = _trend([2, 6, 2, 6, 2, 20, None], baseline=5)
-    rows = list(
-        csv.DictReader(io.StringIO(report.series_csv([firm, other], scope="Site A")))
-    )
+    rows = list(csv.DictReader(io.StringIO(report.series_csv([firm, other], scope="Site A"))))
     assert len(rows) == 12 + 7
     assert float(rows[0]["lower_limit"]) == pytest.approx(5.68)
     assert float(rows[0]["upper_limit"]) == pytest.approx(16.32)

@@ -58,9 +58,7 @@ def _is_public(method: str, path: str) -> bool:
 
 def with_security(schema: dict[str, Any], *, production: bool) -> dict[str, Any]:
     """``schema`` with the security schemes, required by every operation but the public ones."""
-    schema.setdefault("components", {})["securitySchemes"] = security_schemes(
-        production=production
-    )
+    schema.setdefault("components", {})["securitySchemes"] = security_schemes(production=production)
     schema["security"] = [{BEARER: []}, {COOKIE: []}]
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
