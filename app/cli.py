@@ -207,31 +207,130 @@ def tokens_create(
     role: Annotated[str, typer.Option(help="feed, wall or analyst.")],
     days: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(min=1, help="Expires after this many days (default: never)."),
+        typer.Option(
+            min=1, help="Expires after this many days (default HOMEWARD_TOKEN_EXPIRY_DAYS, 90)."
+        ),
     ] = None,
+    never_expires: Annotated[
+        bool, typer.Option("--never-expires", help="A token without an expiry (not advised).")
+    ] = False,
 ) -> None:
     """Create an API token and print it once (only its hash is kept)."""
     from datetime import UTC, datetime, timedelta
 
     from app.core.db import session_scope
+    from app.security import audit
     from app.security.tokens import TokenError, create_api_token
 
+    if never_expires and days is not None:
+        raise typer.BadParameter("give --days or --never-expires, not both")
     now = datetime.now(UTC)
+    lifetime = days if days is not None else get_settings().token_expiry_days
+    expires_at = None if never_expires else now + timedelta(days=lifetime)
     try:
         with session_scope() as session:
-            _token, plaintext = create_api_token(
+            token, plaintext = create_api_token(
                 session,
                 name=name,
                 role=role,
                 now=now,
-                expires_at=now + timedelta(days=days) if days else None,
+                expires_at=expires_at,
                 created_by="homeward tokens create",
+            )
+            audit.record_event(
+                session,
+                actor="homeward tokens create",
+                action="token_created",
+                what=f"token {token.name} as {token.role}",
             )
     except (TokenError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     print(plaintext)
-    console.print("shown once: store it in the client's secret store now")
+    when = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "never expires"
+    console.print(f"token {token.id} ({when}); shown once: store it in the client's secret store")
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "–"
+
+
+@tokens_cli.command("list")
+def tokens_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per token.")] = False,
+) -> None:
+    """Every API token: id, name, role, first characters, expiry, last use, state."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from app.core.db import session_scope
+    from app.security.tokens import list_api_tokens, token_is_valid
+
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        tokens = list_api_tokens(session)
+        rows = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "token_prefix": t.token_prefix,
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "last_used_at": t.last_used_at,
+                "state": "revoked"
+                if t.revoked_at is not None
+                else ("active" if token_is_valid(t, now) else "expired"),
+            }
+            for t in tokens
+        ]
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, default=str))
+        return
+    if not rows:
+        console.print("no API tokens")
+        return
+    table = Table("id", "name", "role", "starts", "created", "expires", "last used", "state")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["name"]),
+            str(row["role"]),
+            f"{row['token_prefix']}…",
+            _when(row["created_at"]),  # type: ignore[arg-type]
+            _when(row["expires_at"]),  # type: ignore[arg-type]
+            _when(row["last_used_at"]),  # type: ignore[arg-type]
+            str(row["state"]),
+        )
+    Console(width=160).print(table)
+
+
+@tokens_cli.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`homeward tokens list`).")],
+) -> None:
+    """Revoke a token at once (and every kiosk session opened with it)."""
+    from datetime import UTC, datetime
+
+    from app.core.db import session_scope
+    from app.security import audit
+    from app.security.tokens import revoke_api_token
+
+    with session_scope() as session:
+        token = revoke_api_token(session, token_id, now=datetime.now(UTC))
+        if token is None:
+            console.print(f"[red]no API token {token_id} (see homeward tokens list)[/red]")
+            raise typer.Exit(2)
+        audit.record_event(
+            session,
+            actor="homeward tokens revoke",
+            action="token_revoked",
+            what=f"token {token.name}",
+        )
+        name = token.name
+    console.print(f"revoked token {token_id} ({name})")
 
 
 @cli.command("scheduler")

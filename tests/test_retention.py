@@ -107,8 +107,10 @@ def _load(engine: Engine, tmp_path: Path) -> None:
 def _kept(session: Session, model: type, *columns: str) -> set[tuple[str, ...]]:
     session.expire_all()
     return {
-        (row.snapshot_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),)
-        + tuple(str(getattr(row, c)) for c in columns)
+        (
+            row.snapshot_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            *(str(getattr(row, c)) for c in columns),
+        )
         for row in session.scalars(select(model))
     }
 

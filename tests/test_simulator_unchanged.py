@@ -53,9 +53,7 @@ def test_an_unchanged_capacity_file_is_not_written_again(
     first = live.tick(generator.to_utc(to_epoch(END) + minute), tmp_path)
     assert _feeds(first) == ["beds", "care_homes", "domiciliary", "patients"]
     # a minute later nothing changed but the time: only the census
-    assert _feeds(live.tick(generator.to_utc(to_epoch(END) + 2 * minute), tmp_path)) == [
-        "patients"
-    ]
+    assert _feeds(live.tick(generator.to_utc(to_epoch(END) + 2 * minute), tmp_path)) == ["patients"]
     # the care homes change: their file, and still not the others
     world.rows["care_homes"] = ["2"]
     assert _feeds(live.tick(generator.to_utc(to_epoch(END) + 3 * minute), tmp_path)) == [
