@@ -498,6 +498,8 @@ def demo(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a job a minute is not news
     os.environ.setdefault("HOMEWARD_RUN_SCHEDULER", "true")
     os.environ.setdefault("HOMEWARD_SIMULATOR", "true")
+    # the simulator's files are synthetic and made again at will: a day of them (~0.6 GB)
+    os.environ.setdefault("HOMEWARD_PROCESSED_RETENTION_DAYS", "1")
     get_settings.cache_clear()
     config = uvicorn.Config(
         "app.main:create_app",
