@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -181,3 +182,36 @@ def test_apply_retention_does_both(engine: Engine, session: Session, tmp_path: P
     result = apply_retention(session, feeds, processed_days=7, snapshot_days=14, now=NOW)
     assert (result.files_removed, result.snapshots_removed) == (1, 7)
     assert "removed 1 processed files" in result.describe()
+
+
+def test_the_scheduler_runs_retention_daily_with_the_settings(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from app.core.config import get_settings
+    from ingest import scheduler
+
+    sched = BackgroundScheduler(timezone=UTC)
+    leadership = scheduler.Leadership(engine, tmp_path / "locks")
+    try:
+        scheduler.configure(sched, get_settings(), leadership=leadership)
+    finally:
+        leadership.release()
+    job = sched.get_job("retention")
+    assert job is not None and job.trigger.interval.total_seconds() == 24 * 3600
+
+    # the job's body reads the settings: 1 day of processed files, snapshots kept (0)
+    monkeypatch.setenv("HOMEWARD_PROCESSED_RETENTION_DAYS", "1")
+    monkeypatch.setenv("HOMEWARD_SNAPSHOT_RETENTION_DAYS", "0")
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        old = _file(
+            settings.feeds_dir / "processed/beds/old.csv", modified=datetime(2020, 1, 1, tzinfo=UTC)
+        )
+        message = scheduler.retention(settings)
+    finally:
+        get_settings.cache_clear()
+    assert not old.exists()
+    assert message.startswith("removed 1 processed files")
