@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -71,14 +70,8 @@ def install_docs(app: FastAPI, *, production: bool) -> None:
     """Serve ``/api/docs`` (Swagger UI from this server) and add the security schemes."""
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            app.openapi_schema = with_security(schema, production=production)
+        if app.openapi_schema is None:  # FastAPI's own document, once, with the schemes added
+            app.openapi_schema = with_security(FastAPI.openapi(app), production=production)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
