@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -205,31 +208,130 @@ def tokens_create(
     role: Annotated[str, typer.Option(help="feed, wall or analyst.")],
     days: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(min=1, help="Expires after this many days (default: never)."),
+        typer.Option(
+            min=1, help="Expires after this many days (default HOMEWARD_TOKEN_EXPIRY_DAYS, 90)."
+        ),
     ] = None,
+    never_expires: Annotated[
+        bool, typer.Option("--never-expires", help="A token without an expiry (not advised).")
+    ] = False,
 ) -> None:
     """Create an API token and print it once (only its hash is kept)."""
     from datetime import UTC, datetime, timedelta
 
     from app.core.db import session_scope
+    from app.security import audit
     from app.security.tokens import TokenError, create_api_token
 
+    if never_expires and days is not None:
+        raise typer.BadParameter("give --days or --never-expires, not both")
     now = datetime.now(UTC)
+    lifetime = days if days is not None else get_settings().token_expiry_days
+    expires_at = None if never_expires else now + timedelta(days=lifetime)
     try:
         with session_scope() as session:
-            _token, plaintext = create_api_token(
+            token, plaintext = create_api_token(
                 session,
                 name=name,
                 role=role,
                 now=now,
-                expires_at=now + timedelta(days=days) if days else None,
+                expires_at=expires_at,
                 created_by="homeward tokens create",
+            )
+            audit.record_event(
+                session,
+                actor="homeward tokens create",
+                action="token_created",
+                what=f"token {token.name} as {token.role}",
             )
     except (TokenError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     print(plaintext)
-    console.print("shown once: store it in the client's secret store now")
+    when = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "never expires"
+    console.print(f"token {token.id} ({when}); shown once: store it in the client's secret store")
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "–"
+
+
+@tokens_cli.command("list")
+def tokens_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per token.")] = False,
+) -> None:
+    """Every API token: id, name, role, first characters, expiry, last use, state."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from app.core.db import session_scope
+    from app.security.tokens import list_api_tokens, token_is_valid
+
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        tokens = list_api_tokens(session)
+        rows = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "token_prefix": t.token_prefix,
+                "created_at": t.created_at,
+                "expires_at": t.expires_at,
+                "last_used_at": t.last_used_at,
+                "state": "revoked"
+                if t.revoked_at is not None
+                else ("active" if token_is_valid(t, now) else "expired"),
+            }
+            for t in tokens
+        ]
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, default=str))
+        return
+    if not rows:
+        console.print("no API tokens")
+        return
+    table = Table("id", "name", "role", "starts", "created", "expires", "last used", "state")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["name"]),
+            str(row["role"]),
+            f"{row['token_prefix']}…",
+            _when(row["created_at"]),  # type: ignore[arg-type]
+            _when(row["expires_at"]),  # type: ignore[arg-type]
+            _when(row["last_used_at"]),  # type: ignore[arg-type]
+            str(row["state"]),
+        )
+    Console(width=160).print(table)
+
+
+@tokens_cli.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`homeward tokens list`).")],
+) -> None:
+    """Revoke a token at once (and every kiosk session opened with it)."""
+    from datetime import UTC, datetime
+
+    from app.core.db import session_scope
+    from app.security import audit
+    from app.security.tokens import revoke_api_token
+
+    with session_scope() as session:
+        token = revoke_api_token(session, token_id, now=datetime.now(UTC))
+        if token is None:
+            console.print(f"[red]no API token {token_id} (see homeward tokens list)[/red]")
+            raise typer.Exit(2)
+        audit.record_event(
+            session,
+            actor="homeward tokens revoke",
+            action="token_revoked",
+            what=f"token {token.name}",
+        )
+        name = token.name
+    console.print(f"revoked token {token_id} ({name})")
 
 
 @cli.command("scheduler")
@@ -247,8 +349,14 @@ def scheduler(
 
 @cli.command("serve")
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    host: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Address to listen on (default HOMEWARD_HOST, 127.0.0.1)."),
+    ] = None,
+    port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Port to listen on (default HOMEWARD_PORT, 8050)."),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="Logging level.")] = "info",
 ) -> None:
@@ -262,11 +370,12 @@ def serve(
             "per worker: run `homeward scheduler` as its own process instead.[/red]"
         )
         raise typer.Exit(2)
+    settings = get_settings()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
-        host=host,
-        port=port,
+        host=host or settings.host,
+        port=settings.port if port is None else port,
         workers=workers,
         log_level=log_level,
         # X-Forwarded-For is read by the app, from HOMEWARD_TRUSTED_PROXIES only
@@ -275,22 +384,100 @@ def serve(
     )
 
 
+class PortTaken(RuntimeError):
+    """The address the demo should serve on is already in use."""
+
+
+def claim_port(host: str, port: int) -> socket.socket:
+    """Bind and listen on ``host:port`` now, or raise :class:`PortTaken` at once.
+
+    The demo holds this socket while it loads its history and then serves on it, so a port
+    taken by another program is found before minutes of loading, and nothing can take the
+    port in between (a browser that connects meanwhile waits for the server to start)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # as uvicorn does: a port left in TIME_WAIT by a stopped server is free, a listening one not
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortTaken(
+            f"Port {port} on {host} is already in use ({exc.strerror or exc}). Stop the "
+            f"program using it, or choose another port: HOMEWARD_PORT={port + 1} make run "
+            f"(or homeward demo --port {port + 1})."
+        ) from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def wait_until_answering(url: str, *, timeout: float, stop: threading.Event) -> bool:
+    """Poll ``url`` until it answers with a status below 500 (True), or ``timeout`` seconds
+    pass or ``stop`` is set (False)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return True
+        except OSError:
+            pass
+        stop.wait(0.2)
+    return False
+
+
+def _announce_when_answering(host: str, port: int, stop: threading.Event) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    if wait_until_answering(f"{base}/api/v1/health", timeout=300, stop=stop):
+        console.print(
+            f"\n[bold]Homeward is running at {base}/[/bold]  "
+            f"(wall display: {base}/wall, API: {base}/api/docs)\n"
+            "Press Ctrl+C to stop.\n",
+            soft_wrap=True,
+        )
+    elif not stop.is_set():
+        console.print(f"[red]Homeward did not answer at {base}/ within 5 minutes[/red]")
+
+
 @cli.command("demo")
 def demo(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    host: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Address to listen on (default HOMEWARD_HOST, 127.0.0.1)."),
+    ] = None,
+    port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Port to listen on (default HOMEWARD_PORT, 8050)."),
+    ] = None,
     days: Annotated[int, typer.Option(min=7, help="Days of sample history.")] = 120,
     reset: Annotated[bool, typer.Option(help="Start again from a new sample.")] = False,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """What `make run` does: migrate, generate and load the sample system, then serve it live."""
-    from app.demo import prepare_demo
-
     _logging("INFO")
     settings = get_settings()
+    host = host or settings.host
+    port = settings.port if port is None else port
     if settings.environment != "demo":
         console.print("[red]homeward demo runs only with HOMEWARD_ENVIRONMENT=demo[/red]")
         raise typer.Exit(2)
+    sock = None
+    if serve_after:  # before minutes of loading: a taken port fails now
+        try:
+            sock = claim_port(host, port)
+        except PortTaken as exc:
+            console.print(f"[red]{exc}[/red]", soft_wrap=True)
+            raise typer.Exit(2) from exc
+    from app.demo import prepare_demo
+
     prepare_demo(settings, days=days, reset=reset, console=console)
     from app.core.db import session_scope
     from app.security.demo import create_demo_kiosk_token, create_demo_users
@@ -305,18 +492,31 @@ def demo(
         f"  wall kiosk (no sign-in): http://{host}:{port}/api/v1/auth/kiosk?token={kiosk}",
         soft_wrap=True,
     )
-    if not serve_after:
+    if sock is None:
         return
+    import uvicorn
+
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a job a minute is not news
     os.environ.setdefault("HOMEWARD_RUN_SCHEDULER", "true")
     os.environ.setdefault("HOMEWARD_SIMULATOR", "true")
+    # the simulator's files are synthetic and made again at will: a day of them (~0.6 GB)
+    os.environ.setdefault("HOMEWARD_PROCESSED_RETENTION_DAYS", "1")
     get_settings.cache_clear()
-    console.print(
-        f"\n[bold]Homeward is running:[/bold] http://{host}:{port}/  "
-        f"(wall display: http://{host}:{port}/wall, API: http://{host}:{port}/api/docs)\n"
-        "Press Ctrl+C to stop.\n"
+    config = uvicorn.Config(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,  # as `homeward serve`: X-Forwarded-For from trusted proxies only
     )
-    serve(host=host, port=port, workers=1, log_level="warning")
+    stop = threading.Event()
+    threading.Thread(target=_announce_when_answering, args=(host, port, stop), daemon=True).start()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        stop.set()
+        sock.close()
 
 
 def main() -> None:

@@ -43,11 +43,15 @@ def create_app(*, with_dashboard: bool = True) -> FastAPI:
         description="Discharge flow metrics for a health and care system: one version of the "
         "truth for hospitals, councils, care homes and home-care providers.",
         lifespan=lifespan,
-        docs_url="/api/docs" if docs else None,
+        docs_url=None,  # app.api.docs serves /api/docs with Swagger UI from this server
         redoc_url=None,
         openapi_url="/api/v1/openapi.json" if docs else None,
     )
     app.include_router(api_router)
+    if docs:
+        from app.api.docs import install_docs
+
+        install_docs(app, production=settings.environment == "production")
     from app.api.auth import pages_router
 
     app.include_router(pages_router)  # GET /login, ahead of Dash's catch-all

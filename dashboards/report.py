@@ -132,6 +132,59 @@ def tables_csv(tables: Sequence[BreakdownTable], *, scope: str, period: str) -> 
     )
 
 
+SERIES_HEADER = (
+    "area",
+    "measure",
+    "measure_label",
+    "unit",
+    "week_start",
+    "week_ending",
+    "value",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "provisional_limits",
+    "special_cause",
+    "point_type",
+    "outside_limits",
+    "run",
+    "trend",
+    "two_of_three",
+)
+
+
+def series_csv(trends: Sequence[WeeklyTrend], *, scope: str) -> str:
+    """The charts' series as one CSV: a row per measure and week with the value, the mean and
+    the limits as drawn (already held within what the measure can take, DESIGN §4.10), whether
+    the limits are provisional, and the special-cause flags of the point."""
+    return csv_safety.to_csv(
+        SERIES_HEADER,
+        (
+            [
+                scope,
+                trend.metric.slug,
+                trend.metric.label,
+                trend.metric.unit,
+                point.week_start.isoformat(),
+                point.week_ending.isoformat(),
+                point.value,
+                point.mean,
+                point.lower_limit,
+                point.upper_limit,
+                trend.provisional,
+                point.special_cause,
+                point.point_type,
+                point.outside_limits,
+                point.run,
+                point.trend,
+                point.two_of_three,
+            ]
+            for trend in trends
+            for point in trend.points
+        ),
+    )
+
+
 _STYLE = f"""
 body {{ font-family: Arial, Helvetica, sans-serif; color: {theme.NHS_BLACK}; margin: 2rem;
   max-width: 1200px; }}

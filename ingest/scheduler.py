@@ -46,6 +46,7 @@ from app.core.config import HEARTBEAT_INTERVAL_SECONDS, Settings, get_settings
 from app.core.db import get_engine, get_sessionmaker
 from app.core.feed_config import get_feed_config
 from ingest.loader import mark_abandoned_runs
+from ingest.retention import apply_retention
 from ingest.run_records import describe_error
 from ingest.sources import folder, http
 from models import SchedulerHeartbeat, SchedulerJobRun
@@ -313,6 +314,19 @@ def prune_job_runs(keep_days: int = 14) -> str:
     return f"pruned {removed} job runs"
 
 
+def retention(settings: Settings) -> str:
+    """Old processed files and superseded capacity snapshots go (ingest/retention.py)."""
+    with get_sessionmaker()() as session:
+        result = apply_retention(
+            session,
+            settings.feeds_dir,
+            processed_days=settings.processed_retention_days,
+            snapshot_days=settings.snapshot_retention_days,
+            now=datetime.now(UTC),
+        )
+    return result.describe()
+
+
 def _record(event: JobExecutionEvent) -> None:
     """Record a missed tick (the runs themselves are recorded by :func:`locked`)."""
     if event.code != EVENT_JOB_MISSED:
@@ -394,6 +408,7 @@ def configure(
     for job in extra_jobs:
         add(job.job_id, job.func, job.seconds, grace=job.grace)
     add("prune_job_runs", prune_job_runs, 24 * 3600, grace=3600)
+    add("retention", lambda: retention(settings), 24 * 3600, grace=3600)
     scheduler.add_listener(_record, EVENT_JOB_MISSED)
     return scheduler
 

@@ -8,6 +8,7 @@ Everything derives from the seed: the same seed and ``end`` give byte-identical 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -34,6 +35,11 @@ from sample_data.simulation import World
 from sample_data.world import build_england, build_ics
 
 STATE_FORMAT = 1
+#: the live simulator skips a capacity file whose rows (apart from their time stamp) are those
+#: of the file it last wrote for that feed, but writes one at least this often, so a quiet
+#: night never makes a feed look stale (the shortest expected interval, beds, is 60 min)
+UNCHANGED_FEEDS = ("beds", "care_homes", "domiciliary")
+UNCHANGED_REWRITE_SECONDS = 30 * 60
 MANIFEST_FORMAT = 1
 DEFAULT_WARMUP_DAYS = {"ics": 90, "england": 14}
 
@@ -270,6 +276,8 @@ class LiveSimulator:
         self.world = world
         self.config = config
         self.last_census_at = last_census_at
+        # (fingerprint, written at) of the last file of each capacity feed, this process
+        self.last_written: dict[str, tuple[str, int]] = {}
 
     @classmethod
     def from_history(cls, config: GeneratorConfig, state_path: Path | None = None) -> LiveSimulator:
@@ -298,10 +306,22 @@ class LiveSimulator:
         if t < self.world.now:
             raise ValueError(f"the world is already at {self.now.isoformat()}; cannot go back")
         self.world.advance(t)
+        written = self.last_written
         paths = []
         for feed in feeds.FEED_ORDER:
+            rows = list(ROWS[feed](self.world, t))
+            if feed in UNCHANGED_FEEDS:
+                fingerprint = _fingerprint(rows)
+                previous = written.get(feed)
+                if (
+                    previous is not None
+                    and previous[0] == fingerprint
+                    and t - previous[1] < UNCHANGED_REWRITE_SECONDS
+                ):
+                    continue  # nothing changed: no file
+                written[feed] = (fingerprint, t)
             path = Path(out_dir) / feed / f"{feed}_{file_stamp(t)}.csv"
-            feeds.write_csv(path, feeds.FEED_COLUMNS[feed], ROWS[feed](self.world, t), atomic=True)
+            feeds.write_csv(path, feeds.FEED_COLUMNS[feed], rows, atomic=True)
             paths.append(path)
         self.last_census_at = t
         return paths
@@ -329,6 +349,15 @@ class LiveSimulator:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(f"{path} is not a state file of this generator version")
         return cls(state["world"], state["config"], state["last_census_at"])
+
+
+def _fingerprint(rows: list[list[str]]) -> str:
+    """A digest of a file's rows without their time stamp (the first column)."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update("\x1f".join(row[1:]).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def write_small_sample(out_dir: Path = SMALL_SAMPLE_DIR) -> Manifest:

@@ -1,14 +1,21 @@
 """Save a 1920×1080 screenshot of every page to docs/screenshots/ (the committed sample, viewed
 in the last minute of its history, in the machine's headless Chromium).
 
-    .venv/bin/python scripts/screenshots.py [--database-url URL] [--out DIR]
+    .venv/bin/python scripts/screenshots.py [--out DIR]
+    .venv/bin/python scripts/screenshots.py --database-url URL --now --allow-account [--out DIR]
 
-Without ``--database-url`` the sample is loaded into a temporary SQLite store first.
+Without ``--database-url`` the sample is loaded into a temporary SQLite store this script
+makes and deletes. To sign in, the script needs a coordinator account: in its own throwaway
+store it makes one; in a store it is pointed at (``--database-url``) it refuses unless
+``--allow-account`` says it may add one there. Either way the account has a random password,
+is never printed, and is deactivated when the screenshots are taken.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -58,6 +65,61 @@ def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, st
     ]
 
 
+ACCOUNT_PREFIX = "screenshots-"
+
+
+class Refused(SystemExit):
+    """The script will not add an account to a store it did not make."""
+
+
+def screenshot_account(database_url: str, *, own_store: bool, allowed: bool) -> tuple[str, str]:
+    """A coordinator account with a random password, in ``database_url``: always in a store
+    this script made, in any other only when ``allowed`` (``--allow-account``)."""
+    if not own_store and not allowed:
+        raise Refused(
+            "screenshots.py signs in with a coordinator account it adds to the store. It made "
+            "no such account in a store it did not make itself: pass --allow-account to add "
+            "one (random password, deactivated afterwards) to the store at --database-url."
+        )
+    from app.security.accounts import create_user
+    from app.security.principal import utc_now
+    from app.security.roles import Role
+
+    username = ACCOUNT_PREFIX + secrets.token_hex(4)
+    password = secrets.token_urlsafe(24)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            create_user(
+                session,
+                username=username,
+                role=Role.COORDINATOR,
+                password=password,
+                now=utc_now(),
+                display_name="Screenshot script (deactivated after use)",
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    return username, password
+
+
+def retire_account(database_url: str, username: str) -> None:
+    """Deactivate the script's account (its sessions end with it)."""
+    from app.security.accounts import get_by_username, update_user
+    from app.security.principal import utc_now
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            user = get_by_username(session, username)
+            if user is not None:
+                update_user(session, user, now=utc_now(), is_active=False)
+                session.commit()
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="a store already holding the sample")
@@ -65,13 +127,46 @@ def main() -> None:
     parser.add_argument(
         "--now", action="store_true", help="view a live store (make run's) as of now"
     )
+    parser.add_argument(
+        "--allow-account",
+        action="store_true",
+        help="let the script add a coordinator account (random password, deactivated "
+        "afterwards) to the store at --database-url",
+    )
     args = parser.parse_args()
     sample = support.sample_dir()
     work = Path(tempfile.mkdtemp(prefix="homeward-screenshots-"))
+    own_store = not args.database_url
     url = args.database_url or f"sqlite:///{work / 'homeward.db'}"
-    if not args.database_url:
+    try:
+        username, password = _store_and_account(url, sample, own_store, args)
+        try:
+            _take(url, sample, work, args, username, password)
+        finally:
+            if not own_store:
+                retire_account(url, username)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _store_and_account(
+    url: str, sample: Path, own_store: bool, args: argparse.Namespace
+) -> tuple[str, str]:
+    """The sample loaded into the script's own store (when it makes one), and the account."""
+    if own_store:
         print(f"loading the sample from {sample} …", flush=True)
         support.build_sample_database(url, sample)
+    return screenshot_account(url, own_store=own_store, allowed=args.allow_account)
+
+
+def _take(
+    url: str,
+    sample: Path,
+    work: Path,
+    args: argparse.Namespace,
+    username: str,
+    password: str,
+) -> None:
     if args.now:
         from datetime import UTC, datetime
 
@@ -83,7 +178,6 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         server.wait_until_healthy()
-        username, password = support.ensure_browser_user(url)
         with support.chromium(work / "profile", work / "downloads") as driver:
             support.sign_in(driver, server.url, username, password)
             for name, address, ready in pages:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -122,7 +122,10 @@ class TokenOut(BaseModel):
 class TokenCreate(BaseModel):
     name: str = Field(min_length=2, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
     role: Role
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(
+        None, description="when it stops working; default: HOMEWARD_TOKEN_EXPIRY_DAYS from now"
+    )
+    never_expires: bool = Field(False, description="a token without an expiry (not advised)")
 
 
 class TokenCreated(TokenOut):
@@ -240,14 +243,20 @@ def tokens(db: SessionDep, _admin: AdminDep) -> list[ApiToken]:
 )
 def add_token(body: TokenCreate, request: Request, db: SessionDep, admin: AdminDep) -> TokenCreated:
     """Create a token for a feed client or a wall kiosk; the answer shows it once."""
+    now = get_clock(request)()
+    if body.never_expires and body.expires_at is not None:
+        raise HTTPException(422, "give expires_at or never_expires, not both")
+    expires_at = body.expires_at
+    if expires_at is None and not body.never_expires:
+        expires_at = now + timedelta(days=get_settings().token_expiry_days)
     try:
         token, plaintext = create_api_token(
             db,
             name=body.name,
             role=body.role,
-            expires_at=body.expires_at,
+            expires_at=expires_at,
             created_by=admin.name,
-            now=get_clock(request)(),
+            now=now,
         )
     except TokenError as exc:
         raise HTTPException(422, str(exc))

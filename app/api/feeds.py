@@ -197,11 +197,12 @@ def runs(
     session: SessionDep,
     principal: PrincipalDep,
     feed: FeedName | None = None,
-    status: Literal["running", "succeeded", "failed", "duplicate"] | None = None,
+    status: feed_runs.RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[feed_runs.RunOut]:
-    """Ingest runs, newest first (a feed client: the runs it delivered)."""
+    """Ingest runs, newest first (a feed client: the runs it delivered); ``abandoned``: runs
+    whose loading process stopped mid-batch."""
     return feed_runs.list_runs(
         session,
         feed=feed,

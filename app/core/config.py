@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     # separated, e.g. "10.0.0.5,172.18.0.0/16"); none by default: the peer is the client.
     trusted_proxies: str = ""
 
+    # API tokens expire after this many days unless told otherwise (`homeward tokens create
+    # --days N` / `--never-expires`, or the admin API's expires_at / never_expires).
+    token_expiry_days: int = Field(default=90, ge=1, le=3650)
+    # Retention, run daily by the scheduler (ingest/scheduler.py; docs/feeds.md "Retention"):
+    # processed feed files older than this many days are deleted (0 keeps them all); capacity
+    # snapshots (care homes, home care, beds) older than this many days are thinned to the
+    # latest of each unit and day, which is all the metrics read of past days (0 keeps all).
+    processed_retention_days: int = Field(default=7, ge=0, le=3650)
+    snapshot_retention_days: int = Field(default=14, ge=0, le=3650)
+
     # OpenID Connect sign-in (e.g. NHS CIS2); off unless an issuer is set.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

@@ -7,10 +7,12 @@ process loading it stopped, and nothing of its batch was kept.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import IngestNotice, IngestRun, QuarantinedRow, SchedulerJobRun
@@ -76,6 +78,9 @@ class RejectedRow(BaseModel):
     value: str | None
     reason: str
     raw: str | None
+    spell_id: str | None = Field(
+        None, description="the spell the row named, as received (withheld when redacted)"
+    )
 
 
 class RejectedPage(BaseModel):
@@ -95,11 +100,16 @@ class JobRunOut(BaseModel):
     message: str | None
 
 
+#: what a run's status can be asked for: the stored statuses, and "abandoned" (see the module doc)
+RunStatus = Literal["running", "succeeded", "failed", "duplicate", "abandoned"]
+RUN_STATUSES: tuple[RunStatus, ...] = ("succeeded", "failed", "abandoned", "duplicate", "running")
+
+
 def list_runs(
     session: Session,
     *,
     feed: str | None = None,
-    status: str | None = None,
+    status: RunStatus | None = None,
     limit: int = 50,
     offset: int = 0,
     sent_by: str | None = None,
@@ -112,7 +122,14 @@ def list_runs(
         query = query.where(IngestRun.source == "api", IngestRun.source_name == sent_by)
     if feed:
         query = query.where(IngestRun.feed == feed)
-    if status:
+    unswept = and_(IngestRun.status == "running", IngestRun.lease_expires_at < now)
+    if status == "abandoned":
+        query = query.where(or_(IngestRun.abandoned_at.is_not(None), unswept))
+    elif status == "running":
+        query = query.where(IngestRun.status == "running", ~unswept)
+    elif status == "failed":
+        query = query.where(IngestRun.status == "failed", IngestRun.abandoned_at.is_(None))
+    elif status:
         query = query.where(IngestRun.status == status)
     return [_run_out(r, now) for r in session.scalars(query)]
 
@@ -137,13 +154,16 @@ def rejected_rows(
     limit: int = 200,
     offset: int = 0,
     redacted: bool = True,
+    spell_ids: bool | None = None,
 ) -> tuple[int, list[RejectedRow]]:
     """Quarantined rows (of one run, or the newest over all runs).
 
     Redacted unless asked otherwise: line, column and reason, but not the value or the raw row
     received, which may be patient data (DESIGN §7: only the coordinator, audited, and the feed
-    client that sent the batch see those).
+    client that sent the batch see those). ``spell_ids`` (default: when not redacted) gives the
+    spell id a patients row named, read from the row received, without the rest of it.
     """
+    with_spell_ids = not redacted if spell_ids is None else spell_ids
     query = select(QuarantinedRow)
     count = select(func.count()).select_from(QuarantinedRow)
     if run_id is not None:
@@ -154,9 +174,25 @@ def rejected_rows(
         query = query.order_by(QuarantinedRow.id.desc())
     rows = session.scalars(query.limit(limit).offset(offset))
     found = [RejectedRow.model_validate(r) for r in rows]
+    if with_spell_ids:
+        found = [row.model_copy(update={"spell_id": spell_id_of(row.raw)}) for row in found]
     if redacted:
         found = [row.model_copy(update={"value": None, "raw": None}) for row in found]
     return session.scalar(count) or 0, found
+
+
+def spell_id_of(raw: str | None) -> str | None:
+    """The ``spell_id`` of a row as received (JSON), or None when it named none."""
+    if not raw:
+        return None
+    try:
+        row = json.loads(raw)
+    except ValueError:
+        return None
+    value = row.get("spell_id") if isinstance(row, dict) else None
+    if value is None or not str(value).strip():
+        return None
+    return str(value).strip()[:64]
 
 
 def recent_job_runs(session: Session, *, limit: int = 50) -> list[JobRunOut]:

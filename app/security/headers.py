@@ -22,12 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("homeward.errors")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# FastAPI's Swagger UI page loads its script and style from a CDN and starts with an inline
-# script; it is served only when docs are enabled (never by default in production).
+# The Swagger UI page (app/api/docs.py) loads its script and style from this server and
+# starts with an inline script; it is served only when docs are enabled.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; frame-ancestors 'none'; base-uri 'self'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
 

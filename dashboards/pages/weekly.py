@@ -136,6 +136,7 @@ def layout(
             dcc.Store(id="weekly-query-written"),
             dcc.Download(id="weekly-download-html"),
             dcc.Download(id="weekly-download-csv"),
+            dcc.Download(id="weekly-download-series"),
             html.Header(
                 [
                     html.H1("Weekly report"),
@@ -197,6 +198,13 @@ def layout(
                                     dbc.Button(
                                         "Download tables (CSV)",
                                         id="weekly-csv-button",
+                                        color="primary",
+                                        outline=True,
+                                        className="me-2 mb-1",
+                                    ),
+                                    dbc.Button(
+                                        "Download chart series (CSV)",
+                                        id="weekly-series-button",
                                         color="primary",
                                         outline=True,
                                         className="mb-1",
@@ -294,6 +302,24 @@ def download_csv(_n: int, week: str | None, site: str | None) -> Any:
         data = view.gather(session, week_end=week_end, site=site_code, weeks=1, with_trends=False)
     text = report.tables_csv(data.tables, scope=data.area_name, period=data.period)
     name = f"homeward-weekly-tables-{site_code or 'system'}-{week_end.isoformat()}.csv"
+    return dcc.send_string(text, name, type="text/csv")
+
+
+@callback(
+    Output("weekly-download-series", "data"),
+    Input("weekly-series-button", "n_clicks"),
+    State("weekly-week", "value"),
+    State("weekly-site", "value"),
+    State("weekly-span", "value"),
+    prevent_initial_call=True,
+)
+def download_series(_n: int, week: str | None, site: str | None, span: str | None) -> Any:
+    """Every chart's series as CSV: value, mean, limits as drawn, provisional, special causes."""
+    week_end, site_code, weeks = _choices(week, site, span)
+    with _refused_as_4xx(), read_session() as session:
+        data = view.gather(session, week_end=week_end, site=site_code, weeks=weeks)
+    text = report.series_csv(data.trends, scope=data.area_name)
+    name = f"homeward-weekly-series-{site_code or 'system'}-{week_end.isoformat()}.csv"
     return dcc.send_string(text, name, type="text/csv")
 
 
