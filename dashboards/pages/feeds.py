@@ -329,6 +329,8 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Feed", html_for="runs-feed"),
                                     dbc.Select(
                                         id="runs-feed",
+                                        persistence=True,  # the page redraws itself: keep the reader's choice
+                                        persistence_type="memory",
                                         options=[{"label": "All feeds", "value": ALL}]
                                         + [
                                             {"label": status.label, "value": status.feed}
@@ -343,6 +345,8 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Result", html_for="runs-status"),
                                     dbc.Select(
                                         id="runs-status",
+                                        persistence=True,  # the page redraws itself: keep the reader's choice
+                                        persistence_type="memory",
                                         options=[{"label": "All results", "value": ALL}]
                                         + [
                                             {"label": RESULT_WORDS[s], "value": s}
@@ -368,6 +372,8 @@ def layout(**_query: str) -> html.Div:
                     dbc.Label("Show the quarantined rows of", html_for="rejected-run"),
                     dbc.Select(
                         id="rejected-run",
+                        persistence=True,  # the page redraws itself: keep the reader's choice
+                        persistence_type="memory",
                         options=run_options,
                         value=ALL_RUNS,
                         style={"maxWidth": "36rem"},
@@ -383,7 +389,6 @@ def layout(**_query: str) -> html.Div:
 @callback(
     Output("rejected-rows", "children"),
     Input("rejected-run", "value"),
-    prevent_initial_call=True,
 )
 def show_rejected(run: str | None) -> Any:
     return _rejected_table(None if run in (None, ALL_RUNS) else int(run))
@@ -393,7 +398,6 @@ def show_rejected(run: str | None) -> Any:
     Output("runs-table-wrap", "children"),
     Input("runs-feed", "value"),
     Input("runs-status", "value"),
-    prevent_initial_call=True,
 )
 def refresh_runs(feed: str | None, status: str | None) -> Any:
     """The runs table for the chosen feed and result."""
