@@ -234,7 +234,45 @@ def check_page(
             f"{role} opened {page} ({path}) and was not refused: it shows {heading!r}"
         )
     label = f"{page} (403 page)" if forbidden else page
-    return run_axe(driver, label, source)
+    return run_axe(driver, label, source) + unnamed_widgets(driver, label)
+
+
+#: grids and charts without an accessible name (axe does not ask for one; WCAG 1.1.1/4.1.2 do)
+_UNNAMED = """
+const name = e => {
+  const by = e.getAttribute('aria-labelledby');
+  const text = by ? by.split(/\\s+/).map(id => (document.getElementById(id) || {}).textContent
+                                              || '').join(' ') : '';
+  return (e.getAttribute('aria-label') || text || '').trim();
+};
+const found = [];
+for (const grid of document.querySelectorAll("[role='grid'], [role='treegrid']")) {
+  if (!name(grid)) found.push(['grid-name', grid.closest('[id]') ? grid.closest('[id]').id : '?']);
+}
+for (const chart of document.querySelectorAll('.dash-graph')) {
+  const figure = chart.closest('figure');
+  if (!figure || !name(figure)) found.push(['chart-name', chart.id || '?']);
+}
+return found;
+"""
+
+
+def unnamed_widgets(driver: WebDriver, page: str) -> list[Finding]:
+    """Each AG Grid and Plotly chart on the page that a screen reader could not name."""
+    found = driver.execute_script(_UNNAMED)
+    return [
+        Finding(
+            page=page,
+            url=driver.current_url,
+            rule=rule,
+            impact="serious",
+            help="an AG Grid needs a name (aria-labelledby its panel's heading)"
+            if rule == "grid-name"
+            else "a chart needs a named <figure> (components.graph)",
+            targets=(f"#{where}",),
+        )
+        for rule, where in found
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
