@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app.security.principal import current_principal_or_none
-from dashboards import components, theme
+from dashboards import components, statement, theme
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,11 +29,11 @@ INDEX_STRING = """<!DOCTYPE html>
     <body>
         <a class="skip-link" href="#main-content">Skip to main content</a>
         {%app_entry%}
-        <footer>
+        <div class="hw-scripts">
             {%config%}
             {%scripts%}
             {%renderer%}
-        </footer>
+        </div>
     </body>
 </html>"""
 
@@ -52,7 +52,8 @@ def shell() -> html.Div:
                         "Homeward: one shared view of discharge flow. Numbers are computed "
                         "from the feeds by the definitions on ",
                         html.A("Metric definitions", href="/about/metrics"),
-                        ". Synthetic data only in demo mode.",
+                        ". Synthetic data only in demo mode. ",
+                        html.A("Accessibility statement", href="/accessibility"),
                     ]
                 ),
                 className="hw-footer",
@@ -139,6 +140,16 @@ def create_dash(server: FastAPI) -> Dash:
     for hook in list(hooks):
         hook()
     _dispatch_callbacks_in_threads(app, server)
+    # the statement's public copy, ahead of Dash's catch-all (the sign-in page links to it)
+    server.router.routes.insert(
+        0,
+        APIRoute(
+            statement.PUBLIC_PATH,
+            statement.public_page,
+            methods=["GET"],
+            include_in_schema=False,
+        ),
+    )
     # Kiosk mode (/wall?kiosk=1) hides the navbar and footer for a wall screen.
     app.clientside_callback(
         ClientsideFunction(namespace="homeward", function_name="kioskClass"),

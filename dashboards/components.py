@@ -270,17 +270,28 @@ def simple_table(
     )
 
 
-def graph(figure: Any, *, graph_id: str | None = None, label: str | None = None) -> dcc.Graph:
-    """A Plotly chart without the mode bar's logo, labelled for screen readers."""
+def _figure_title(figure: Any) -> str | None:
+    title = getattr(getattr(getattr(figure, "layout", None), "title", None), "text", None)
+    if title is None and isinstance(figure, dict):
+        layout_title = (figure.get("layout") or {}).get("title")
+        title = layout_title.get("text") if isinstance(layout_title, dict) else layout_title
+    return str(title) if title else None
+
+
+def graph(figure: Any, *, graph_id: str | None = None, label: str | None = None) -> html.Figure:
+    """A Plotly chart without the mode bar's logo, in a ``<figure>`` a screen reader names
+    (``label``, else the chart's title; WCAG 1.1.1)."""
     props: dict[str, Any] = {}
     if graph_id:
         props["id"] = graph_id
-    return dcc.Graph(
+    chart = dcc.Graph(
         figure=figure,
         config={"displaylogo": False, "displayModeBar": False},
         className="hw-graph",
         **props,
     )
+    name = label or _figure_title(figure) or "Chart"
+    return html.Figure(chart, className="hw-figure", **attrs(aria_label=name))
 
 
 def note(children: Any) -> html.P:

@@ -423,4 +423,5 @@ def login_page(
             "<code>coordinator</code> or <code>admin</code> with the password printed when "
             "the demo started.</p>"
         )
+    parts.append("<p><a href='/login/accessibility'>Accessibility statement</a></p>")
     return HTMLResponse(_page("Sign in to Homeward", "".join(parts)))

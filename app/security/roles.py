@@ -86,6 +86,7 @@ API_RULES: tuple[Rule, ...] = (
 
 PAGE_RULES: tuple[Rule, ...] = (
     Rule(ANY, "/login", PUBLIC),
+    Rule(GET, "/login/accessibility", PUBLIC),  # the accessibility statement, before sign-in
     Rule(GET, "/assets/**", PUBLIC),
     Rule(GET, "/_dash-component-suites/**", PUBLIC),
     Rule(GET, "/_favicon.ico", PUBLIC),

@@ -57,7 +57,11 @@ def _chart_panel(trend: WeeklyTrend, index: int) -> html.Section:
                 className="spc-icons",
             ),
             html.P(report.summary_text(trend), className="mb-1"),
-            components.graph(view.figure(trend), graph_id=f"spc-{index}"),
+            components.graph(
+                view.figure(trend),
+                graph_id=f"spc-{index}",
+                label=f"Weekly SPC chart: {trend.metric.label}",
+            ),
         ],
         className="hw-panel spc-panel",
         id=f"chart-{trend.metric.slug}",
