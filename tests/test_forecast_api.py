@@ -212,16 +212,6 @@ def test_the_capacity_history_reads_capacity_as_the_gaps_do(client: TestClient) 
     assert series[(SYSTEM, 2)][3] == 2
 
 
-def test_an_empty_store_forecasts_nothing_without_failing(session: Session) -> None:
-    from app.metrics.forecast import backtest, pathway_forecast, what_if
-
-    result = pathway_forecast(session, days=2)
-    assert result.as_of is None and [p.pathway for p in result.pathways] == [0, 1, 2, 3]
-    assert all(d.nctr_in_hospital.p90 == 0 for p in result.pathways for d in p.days)
-    assert what_if(session, {"days": 2}).pathways[1].bed_days_saved.p50 == 0
-    assert backtest(session).rows == []
-
-
 def test_the_forecast_is_cached_until_the_next_ingest_run(client: TestClient) -> None:
     """Asked twice, computed once; a batch loaded in between (any feed) changes the data
     version, so the next ask computes it again (runs last: it adds a delivery)."""

@@ -1,5 +1,7 @@
-"""``homeward forecast backtest``: refuses a store too young to back-test, and prints the
-back-test's rows (a known result) as a table, with the JSON beside it when asked."""
+"""On an empty store the forecast answers zeros without failing; ``homeward forecast
+backtest`` refuses a store too young to back-test, and prints the back-test's rows (a known
+result) as a table, with the JSON beside it when asked. (Apart from ``test_forecast_api.py``:
+the ``engine`` fixture empties the database that module's scenario lives in.)"""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -54,3 +57,13 @@ def test_the_table_shows_each_row(
     for text in ("P1", "91", "228.7", "9.36", "4.1", "14.12", "yes", "74.7"):
         assert text in line
     assert json.loads(out.read_text())["rows"][0]["mae"] == 9.36
+
+
+def test_an_empty_store_forecasts_nothing_without_failing(session: Session) -> None:
+    from app.metrics.forecast import backtest, pathway_forecast, what_if
+
+    result = pathway_forecast(session, days=2)
+    assert result.as_of is None and [p.pathway for p in result.pathways] == [0, 1, 2, 3]
+    assert all(d.nctr_in_hospital.p90 == 0 for p in result.pathways for d in p.days)
+    assert what_if(session, {"days": 2}).pathways[1].bed_days_saved.p50 == 0
+    assert backtest(session).rows == []
