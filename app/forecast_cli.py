@@ -32,7 +32,7 @@ def backtest(
 
     with session_scope() as session:
         result = run_backtest(session, site=site, seed=seed)
-    console = Console()
+    console = Console(width=max(Console().width, 120))  # the whole table, never cut
     if not result.rows:
         console.print("not enough history to back-test (at least 30 days of censuses)")
         raise typer.Exit(1)

@@ -212,11 +212,25 @@ def test_the_capacity_history_reads_capacity_as_the_gaps_do(client: TestClient) 
     assert series[(SYSTEM, 2)][3] == 2
 
 
-def test_an_empty_store_forecasts_nothing_without_failing(session: Session) -> None:
-    from app.metrics.forecast import backtest, pathway_forecast, what_if
+def test_the_forecast_is_cached_until_the_next_ingest_run(client: TestClient) -> None:
+    """Asked twice, computed once; a batch loaded in between (any feed) changes the data
+    version, so the next ask computes it again (runs last: it adds a delivery)."""
+    from app.core.db import get_engine
+    from app.metrics.cache import get_cache
+    from ingest.loader import load_batch
+    from tests.test_metrics_scenario import DOMICILIARY_COLUMNS, _csv
 
-    result = pathway_forecast(session, days=2)
-    assert result.as_of is None and [p.pathway for p in result.pathways] == [0, 1, 2, 3]
-    assert all(d.nctr_in_hospital.p90 == 0 for p in result.pathways for d in p.days)
-    assert what_if(session, {"days": 2}).pathways[1].bed_days_saved.p50 == 0
-    assert backtest(session).rows == []
+    params = {"at": T1, "days": 2, "local_authority": DERBYSHIRE}
+    before = get_cache().stats().computations
+    first = client.get(PATHWAYS, params=params)
+    again = client.get(PATHWAYS, params=params)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert get_cache().stats().computations == before + 1
+    body = _csv(
+        DOMICILIARY_COLUMNS,
+        [("2026-11-03T09:00:00Z", "HC2", "CareCo", DERBYSHIRE, "Dales", 15.0, 2)],
+    )
+    summary = load_batch("domiciliary", body, fmt="csv", engine=get_engine())
+    assert summary.status == "succeeded", summary
+    assert client.get(PATHWAYS, params=params).status_code == 200
+    assert get_cache().stats().computations == before + 2
