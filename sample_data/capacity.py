@@ -7,7 +7,12 @@ import random
 from sample_data.clock import winter
 from sample_data.world import CareHome, Provider
 
-HOURS_PER_PACKAGE = 9.0  # a typical new package: about 9 hours of care a week
+HOURS_PER_PACKAGE = 16.0  # a typical new package after a discharge: ~16 hours of care a week
+# Of a home's vacant beds, the share open to a patient leaving hospital on a given day; the
+# rest are held (a placement from the community arranged, respite, a self-funder's choice) or
+# not suitable, and the feed reports them as reserved. An assumption that puts the P3 supply
+# near the P3 demand, as the escalation meetings find it, instead of ~1,000 free beds.
+OPEN_TO_HOSPITAL = 0.028
 
 
 def step_care_homes(homes: list[CareHome], rng: random.Random, day: int) -> None:
@@ -26,7 +31,8 @@ def step_care_homes(homes: list[CareHome], rng: random.Random, day: int) -> None
             step = 0.25 * (unit.max_capacity * rate - unit.occupied) + rng.gauss(0, 0.9)
             unit.occupied = min(unit.max_capacity, max(0, round(unit.occupied + step)))
             vacant = unit.max_capacity - unit.occupied
-            unit.reserved = min(vacant, 1 if rng.random() < 0.15 else 0)
+            open_share = OPEN_TO_HOSPITAL * (1.3 - 0.6 * pressure)
+            unit.reserved = vacant - sum(rng.random() < open_share for _ in range(vacant))
 
 
 def step_home_care(providers: list[Provider], rng: random.Random, day: int) -> None:

@@ -1,7 +1,9 @@
 """OPEL-style escalation levels from configured parameters (DESIGN.md §4.8).
 
 The thresholds and the combination rule live in ``escalation.toml`` next to this file; the
-``escalation_config_file`` setting names a local file merged over it.
+``escalation_config_file`` setting names a local file merged over it. Every parameter is a
+ratio (a percentage of the beds or of the demand) or a count that does not grow with size
+(feeds), so one set of thresholds serves a 300-bed site, a 1,200-bed site and the system.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.config import get_settings
 from app.metrics.schemas import Escalation, EscalationParameter
@@ -21,25 +23,27 @@ DEFAULT_FILE = Path(__file__).with_name("escalation.toml")
 PARAMETERS = (
     "occupancy_pct",
     "nctr_pct_of_occupied",
-    "super_stranded",
-    "p1_gap",
-    "p3_gap",
+    "super_stranded_pct_of_occupied",
+    "p1_gap_pct_of_demand",
+    "p3_gap_pct_of_demand",
     "stale_feeds",
 )
 Scope = Literal["system", "site"]
 
 
 class ParameterConfig(BaseModel):
+    # an unknown key (e.g. the absolute-count ``system_thresholds`` of older files) is refused
+    model_config = ConfigDict(extra="forbid")
+
     label: str
     scope: Literal["all", "system"] = "all"
     thresholds: list[float] = Field(min_length=3, max_length=3)
-    system_thresholds: list[float] | None = Field(None, min_length=3, max_length=3)
     enabled: bool = True
 
-    @field_validator("thresholds", "system_thresholds")
+    @field_validator("thresholds")
     @classmethod
-    def _ascending(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and sorted(value) != value:
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if sorted(value) != value:
             raise ValueError("thresholds must be in ascending order (scores 2, 3, 4)")
         return value
 
@@ -102,11 +106,7 @@ def escalate(
     for name, setting in config.parameters.items():
         if not setting.enabled or (scope == "site" and setting.scope == "system"):
             continue
-        thresholds = (
-            setting.system_thresholds
-            if scope == "system" and setting.system_thresholds
-            else setting.thresholds
-        )
+        thresholds = setting.thresholds
         value = values.get(name)
         parameters.append(
             EscalationParameter(
