@@ -109,6 +109,7 @@ def test_the_highest_score_sets_the_level_and_names_the_driver() -> None:
 
 def test_thresholds_scale_with_size() -> None:
     """A 300-bed and a 1,200-bed site with the same ratios get the same scores (§4.8)."""
+
     # small: 282 of 300 beds occupied (94 %); 37 NCtR (13.1 %); 36 in 21+ days (12.8 %)
     # large: 1,128 of 1,200 (94 %); 148 NCtR (13.1 %); 144 in 21+ days (12.8 %)
     # thresholds: occupancy 92/95/98 → 2; NCtR 10/15/20 → 2; super-stranded 12/16/20 → 2
