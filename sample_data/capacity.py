@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from sample_data.clock import winter
@@ -13,6 +14,7 @@ HOURS_PER_PACKAGE = 16.0  # a typical new package after a discharge: ~16 hours o
 # not suitable, and the feed reports them as reserved. An assumption that puts the P3 supply
 # near the P3 demand, as the escalation meetings find it, instead of ~1,000 free beds.
 OPEN_TO_HOSPITAL = 0.028
+HOME_CARE_DAY_SPREAD = 0.2  # sigma of the day's shared factor on packages startable
 
 
 def step_care_homes(homes: list[CareHome], rng: random.Random, day: int) -> None:
@@ -39,9 +41,13 @@ def step_home_care(providers: list[Provider], rng: random.Random, day: int) -> N
     """One day: each provider zone's spare hours drift toward a level that falls by up to
     ~45 % in winter and is lower in councils where home care is scarce."""
     pressure = winter(day)
+    # a day's shared fortune across every provider (carers off sick, a cold snap, a provider
+    # handing packages back): what makes one morning's P1 gap much worse than the last's
+    shared = math.exp(rng.gauss(0, HOME_CARE_DAY_SPREAD))
     for provider in providers:
         for zone in provider.zones:
             target = zone.base_hours * (1 - 0.45 * pressure) / zone.council.p1_factor
             noise = rng.gauss(0, 0.15 * zone.base_hours)
             zone.hours = max(0.0, zone.hours + 0.3 * (target - zone.hours) + noise)
-            zone.packages = max(0, round(zone.hours / HOURS_PER_PACKAGE + rng.gauss(0, 0.6)))
+            startable = zone.hours * shared / HOURS_PER_PACKAGE
+            zone.packages = max(0, round(startable + rng.gauss(0, 0.6)))

@@ -518,8 +518,8 @@ def scores(escalation: dict[str, Any]) -> dict[str, int | None]:
 def test_summary_escalation(client: TestClient) -> None:
     body = get(client, "/flow/summary", at=T1)
     total, (site_a, site_b) = body["total"], body["sites"]
-    # default thresholds: occupancy 92/95/98; NCtR % of occupied 10/15/20; super-stranded %
-    # of occupied 10/14/18; P1 and P3 gap % of demand 10/30/50; stale feeds 1/2/3
+    # default thresholds: occupancy 92/95/98; NCtR % of occupied 10/15/18; super-stranded %
+    # of occupied 12/16/20; P1 and P3 gap % of demand 10/25/40; stale feeds 1/2/3
     # A: occupancy 93.75 → 2; NCtR 2/30 = 6.7% → 1; super-stranded 0 of 30 → 1
     assert scores(site_a["escalation"]) == {
         "occupancy_pct": 2, "nctr_pct_of_occupied": 1, "super_stranded_pct_of_occupied": 1,

@@ -112,7 +112,7 @@ def test_thresholds_scale_with_size() -> None:
 
     # small: 282 of 300 beds occupied (94 %); 37 NCtR (13.1 %); 36 in 21+ days (12.8 %)
     # large: 1,128 of 1,200 (94 %); 148 NCtR (13.1 %); 144 in 21+ days (12.8 %)
-    # thresholds: occupancy 92/95/98 → 2; NCtR 10/15/20 → 2; super-stranded 12/16/20 → 2
+    # thresholds: occupancy 92/95/98 → 2; NCtR 10/15/18 → 2; super-stranded 12/16/20 → 2
     def site(occupied: int, open_beds: int, nctr: int, super_stranded: int) -> list[int | None]:
         values = {
             "occupancy_pct": ratios.pct(occupied, open_beds),
@@ -142,7 +142,7 @@ def test_pathway_gaps_are_a_share_of_the_demand() -> None:
         {"p1_gap_pct_of_demand": 30.0, "p3_gap_pct_of_demand": 15.0}, scope="system"
     )
     scores = {p.name: p.score for p in result.parameters}
-    # thresholds 10/30/50: 30 % → 3; 15 % → 2
+    # thresholds 10/25/40: 30 % → 3; 15 % → 2
     assert (scores["p1_gap_pct_of_demand"], scores["p3_gap_pct_of_demand"]) == (3, 2)
 
 
