@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.metrics import capacity, comparisons, flow, freshness, timebase, windows
 from app.metrics.cache import cached
-from app.metrics.escalation import driver_sentence
+from app.metrics.escalation import drivers, short_label, value_text
 from app.metrics.schemas import (
     AreaFlow,
     CapacityGaps,
@@ -158,8 +158,22 @@ def _gap_words(gap: int | None) -> str:
 
 
 def _drivers(escalation: Escalation) -> str:
-    """Which parameters set the level, with their values, in words."""
-    return driver_sentence(escalation, label_end="") + "."
+    """Which parameters set the level, with their values, in the configuration's short words
+    and the level said once when they share it: two lines at most on the wall."""
+    chosen = drivers(escalation)
+    if not chosen:
+        return "every parameter is at level 1 (normal)."
+    scores = {p.score for p in chosen}
+    if len(chosen) > 1 and len(scores) == 1:
+        listed = "; ".join(f"{short_label(p.name, p.label)} {value_text(p.value)}" for p in chosen)
+        return f"{listed} (each at level {scores.pop()})."
+    return (
+        "; ".join(
+            f"{short_label(p.name, p.label)} {value_text(p.value)} (level {p.score})"
+            for p in chosen
+        )
+        + "."
+    )
 
 
 def _nctr_change_words(data: WallData, key: str) -> str:

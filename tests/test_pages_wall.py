@@ -144,7 +144,8 @@ def test_values_are_written_for_the_system_and_each_acute_site() -> None:
     assert values["RXA01.delayed_days.detail"] == "Mon 16 Nov to now"
     assert values["header.level"] == "3"
     assert values["refreshed"] == "10:00:05"
-    assert values["system.drivers"] == "G&A bed occupancy (%) 96.4 (level 3)."
+    # the wall says the configuration's short label ("G&A occupancy %")
+    assert values["system.drivers"] == "G&A occupancy % 96.4 (level 3)."
     assert "RXX99.nctr" not in values  # community sites have no wall tile
     # both on Wed 18 Nov: the day is said once
     assert values["RXA01.as_of"] == "As of: beds 10:00 · patients 08:00 Wed 18 Nov"
@@ -163,3 +164,15 @@ def test_capacity_rows_say_short_or_spare_in_words() -> None:
 
 def test_level_one_drivers() -> None:
     assert wall_data._drivers(_escalation(1)) == "every parameter is at level 1 (normal)."
+
+
+def test_drivers_sharing_the_level_say_it_once() -> None:
+    both = _escalation(3).model_copy(deep=True)
+    both.parameters[1].score = 3  # super-stranded 12 now at level 3 as well
+    assert wall_data._drivers(both) == (
+        "G&A occupancy % 96.4; Super-stranded 12 (each at level 3)."
+    )
+    # with the mean combination only the parameters scoring the level are named
+    mixed = both.model_copy(deep=True, update={"level": 3, "combination": "mean"})
+    mixed.parameters[1].score = 4
+    assert wall_data._drivers(mixed) == "G&A occupancy % 96.4 (level 3)."

@@ -36,6 +36,8 @@ class ParameterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str
+    #: the few words the wall's one sentence uses (the label when not given)
+    short_label: str | None = None
     scope: Literal["all", "system"] = "all"
     thresholds: list[float] = Field(min_length=3, max_length=3)
     enabled: bool = True
@@ -144,7 +146,8 @@ def drivers(escalation: Escalation) -> list[EscalationParameter]:
     return at_level or [p for p in escalation.parameters if (p.score or 1) > 1]
 
 
-def _value_text(value: float | None) -> str:
+def value_text(value: float | None) -> str:
+    """A parameter's value as the sentences write it: one decimal only when it has one."""
     if value is None:
         return "–"
     return f"{value:,.{1 if value % 1 else 0}f}"
@@ -157,5 +160,11 @@ def driver_sentence(escalation: Escalation, *, label_end: str = ":") -> str:
     if not chosen:
         return "every parameter is at level 1 (normal)"
     return "; ".join(
-        f"{p.label}{label_end} {_value_text(p.value)} (level {p.score})" for p in chosen
+        f"{p.label}{label_end} {value_text(p.value)} (level {p.score})" for p in chosen
     )
+
+
+def short_label(name: str, label: str, config: EscalationConfig | None = None) -> str:
+    """A parameter's short label from the configuration, else its label."""
+    setting = (config or get_config()).parameters.get(name)
+    return setting.short_label if setting and setting.short_label else label

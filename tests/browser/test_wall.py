@@ -14,6 +14,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from app.metrics import escalation
+from app.metrics.schemas import Escalation, EscalationParameter
+from dashboards import wall_data
 from tests.browser import support
 
 FLOOR_PX = 28  # the smallest text the meeting must read (30_wall.css --wall-floor)
@@ -102,6 +105,35 @@ def test_the_wall_reads_from_four_metres_without_scrolling(
         # one line; when cut with an ellipsis the full name is in the title
         assert name["lines"] == 1 and name["nowrap"], name
         assert name["title"] == name["text"], name
+
+
+def _longest_level_sentence() -> str:
+    """The sentence when every configured parameter drives the level, with wide values."""
+    config = escalation.get_config()
+    parameters = [
+        EscalationParameter(
+            name=name, label=setting.label, value=-188.8, score=4, thresholds=setting.thresholds
+        )
+        for name, setting in config.parameters.items()
+    ]
+    every = Escalation(
+        level=4, parameters=parameters, driver=None, combination="highest", note=config.note
+    )
+    return wall_data._drivers(every)
+
+
+def test_the_level_sentence_stays_within_two_lines_when_everything_drives_it(
+    browser: WebDriver, base_url: str, sample_at: datetime
+) -> None:
+    support.open_page(browser, _wall_url(base_url, sample_at), ".wall-sites")
+    sentence = _longest_level_sentence()
+    browser.execute_script(
+        "document.getElementById(arguments[0]).textContent = arguments[1];",
+        '{"key":"system.drivers","type":"wall-value"}',
+        sentence,
+    )
+    found = browser.execute_script(LAYOUT, [])["lines"]
+    assert found[".wall-level-sentence"] <= 2, (found, sentence)
 
 
 def _banner(driver: WebDriver) -> str:
