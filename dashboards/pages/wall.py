@@ -282,7 +282,7 @@ def layout(
                     html.Span(" — ", className="wall-stale-dash"),
                     html.Span("", id="wall-stale-since", className="wall-stale-since"),
                     html.Span(
-                        " The numbers below are old. Check the connection or sign in again.",
+                        " The numbers below are old.",
                         className="wall-stale-advice",
                     ),
                 ],
