@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.metrics import flow
+from app.metrics import flow, ratios
 from sample_data.generator import GeneratorConfig, generate
 
 LONDON = ZoneInfo("Europe/London")
@@ -100,7 +100,7 @@ def history(
                         day=day,
                         level=escalation.level,
                         scores={p.name: p.score for p in escalation.parameters},
-                        nctr_pct=flow.ratios.nctr_pct_of_occupied(
+                        nctr_pct=ratios.nctr_pct_of_occupied(
                             total.nctr_in_hospital, total.occupancy.occupied
                         ),
                     )
