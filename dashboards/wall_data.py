@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.metrics import capacity, comparisons, flow, freshness, timebase, windows
 from app.metrics.cache import cached
-from app.metrics.escalation import driver_sentence
+from app.metrics.escalation import drivers, short_label, value_text
 from app.metrics.schemas import (
     AreaFlow,
     CapacityGaps,
@@ -31,8 +31,8 @@ SYSTEM = "system"
 CARE_TYPE_WORDS = {
     "residential": "Res",
     "nursing": "Nurs",
-    "residential_dementia": "Res dem",
-    "nursing_dementia": "Nurs dem",
+    "residential_dementia": "Res D",
+    "nursing_dementia": "Nurs D",
 }
 
 
@@ -126,6 +126,7 @@ def _capacity_rows(gaps: CapacityGaps) -> list[CapacityRow]:
         p3_types = " · ".join(
             f"{CARE_TYPE_WORDS.get(care_type, care_type)} {beds}"
             for care_type, beds in waiting.p3.supply_by_care_type.items()
+            if beds  # a care type with nothing free says nothing on a wall
         )
         rows.append(
             CapacityRow(
@@ -157,8 +158,22 @@ def _gap_words(gap: int | None) -> str:
 
 
 def _drivers(escalation: Escalation) -> str:
-    """Which parameters set the level, with their values, in words."""
-    return driver_sentence(escalation, label_end="") + "."
+    """Which parameters set the level, with their values, in the configuration's short words
+    and the level said once when they share it: two lines at most on the wall."""
+    chosen = drivers(escalation)
+    if not chosen:
+        return "every parameter is at level 1 (normal)."
+    scores = {p.score for p in chosen}
+    if len(chosen) > 1 and len(scores) == 1:
+        listed = "; ".join(f"{short_label(p.name, p.label)} {value_text(p.value)}" for p in chosen)
+        return f"{listed} (each at level {scores.pop()})."
+    return (
+        "; ".join(
+            f"{short_label(p.name, p.label)} {value_text(p.value)} (level {p.score})"
+            for p in chosen
+        )
+        + "."
+    )
 
 
 def _nctr_change_words(data: WallData, key: str) -> str:
@@ -170,7 +185,7 @@ def _nctr_change_words(data: WallData, key: str) -> str:
     since_last_week = change.change_since_last_week if change else None
     week_ago = changes.week_before_date if changes else None
     return (
-        f"{formats.signed(since_yesterday)} vs this time yesterday, "
+        f"{formats.signed(since_yesterday)} vs yesterday, "
         f"{formats.signed(since_last_week)} vs "
         f"{formats.weekday(week_ago)} {formats.short_day(week_ago)}"
     )
@@ -182,7 +197,7 @@ def _area_values(
     occupancy = area.occupancy
     values[f"{key}.occupancy"] = formats.percent(occupancy.pct)
     values[f"{key}.occupancy.detail"] = (
-        f"{formats.number(occupancy.escalation_open)} escalation beds open"
+        f"{formats.number(occupancy.escalation_open)} escalation beds"
     )
     days = data.nctr_days.get(key, {})
     values[f"{key}.nctr"] = formats.number(area.nctr_in_hospital)
@@ -203,10 +218,20 @@ def _area_values(
     values[f"{key}.level"] = str(area.escalation.level)
     if key == SYSTEM:
         values["header.level"] = str(area.escalation.level)
-    values[f"{key}.as_of"] = (
-        f"As of: beds {formats.short_date_time(as_of.get('beds'))} · patients "
-        f"{formats.short_date_time(as_of.get('patients'))}"
+    values[f"{key}.as_of"] = _as_of_words(
+        [("beds", as_of.get("beds")), ("patients", as_of.get("patients"))]
     )
+
+
+def _as_of_words(feeds: list[tuple[str, datetime | None]]) -> str:
+    """``As of: beds 10:00 · patients 08:00 Wed 18 Nov`` — the day said once when all the
+    times fall on it (one line on a tile), otherwise with each time."""
+    stamps = [(name, formats.short_date_time(at)) for name, at in feeds]
+    days = {stamp.partition(" ")[2] for _, stamp in stamps}
+    if len(days) == 1 and all(at is not None for _, at in feeds):
+        times = " · ".join(f"{name} {stamp.partition(' ')[0]}" for name, stamp in stamps)
+        return f"As of: {times} {days.pop()}"
+    return "As of: " + " · ".join(f"{name} {stamp}" for name, stamp in stamps)
 
 
 def values(data: WallData, *, refreshed_at: datetime) -> dict[str, str]:
@@ -221,10 +246,12 @@ def values(data: WallData, *, refreshed_at: datetime) -> dict[str, str]:
     for site in _acute_sites(summary):
         _area_values(data, str(site.site_code), site, result, summary.as_of)
     gap_as_of = data.gaps.as_of
-    result["capacity.as_of"] = (
-        f"As of: home care {formats.short_date_time(gap_as_of.get('domiciliary'))} · "
-        f"care homes {formats.short_date_time(gap_as_of.get('care_homes'))} · "
-        f"beds {formats.short_date_time(gap_as_of.get('beds'))} · "
-        f"patients {formats.short_date_time(gap_as_of.get('patients'))}"
+    result["capacity.as_of"] = _as_of_words(
+        [
+            ("home care", gap_as_of.get("domiciliary")),
+            ("care homes", gap_as_of.get("care_homes")),
+            ("beds", gap_as_of.get("beds")),
+            ("patients", gap_as_of.get("patients")),
+        ]
     )
     return result

@@ -440,6 +440,7 @@ class World:
             stats[f"delay.{kind}.{pathway}.discharges"] += 1
             stats[f"delay.{kind}.{pathway}.days"] += delay
             stats[f"delay.{kind}.{pathway}.within_one_day"] += delay <= 1
+            stats[f"long21.{kind}"] += delay >= 21
 
     def _discharge(self, t: int, spell: Spell) -> None:
         self._occupy(spell.ward, -1)

@@ -35,7 +35,7 @@ from sample_data.world import Council, Person, Site, Ward
 T = TypeVar("T")
 
 BOARD_ROUND_MINUTE = 10 * 60  # the daily board round, 10:00 local
-LOS_SCALE = 1.42  # calibrates mean length of stay so G&A occupancy sits around 92-96 %
+LOS_SCALE = 1.64  # calibrates mean length of stay so G&A occupancy sits around 92-96 %
 LATE_DRD = 0.08  # DRD first recorded at the next day's board round, for the earlier day
 SILENT_DISCHARGE = 0.03  # discharges with no discharge row (the loader infers them)
 UNRECORDED_R2G = (0.08, 0.35)  # board rounds without a Red2Green status: weekday, weekend
@@ -105,15 +105,15 @@ NO_DRD_OUTCOMES: dict[str, Table[str]] = {
 }
 # (median days, sigma) of the stay until death / transfer / self-discharge
 NO_DRD_STAY = {
-    "died": (7.0, 1.0),
+    "died": (7.0, 0.8),
     "other_hospital": (2.5, 0.8),
     "usual_residence": (1.5, 0.8),
     "other": (3.0, 0.8),
 }
 # (median days, sigma) of the stay until the patient stops meeting the criteria to reside
-CLINICAL_STAY = {1: (6.5, 0.75), 2: (10.0, 0.6), 3: (12.0, 0.6)}
+CLINICAL_STAY = {1: (6.5, 0.6), 2: (10.0, 0.5), 3: (12.0, 0.5)}
 P0_SHORT_STAY = 0.40  # P0 patients ready within about a day
-P0_STAY = (3.5, 0.8)
+P0_STAY = (3.5, 0.65)
 COMMUNITY_STAY = (11.0, 0.5)
 ELECTIVE_STAY_FACTOR = 0.6
 
@@ -124,6 +124,11 @@ WEEKEND_DEFERRAL = {
     2: 0.45,
     3: 0.45,
 }  # chance a weekend discharge waits to Monday
+# the long tail: the chance a P1/P2/P3 discharge waits 21+ days beyond its DRD (complex
+# packages, funding disputes, court of protection), and the (shape, scale) of the days beyond
+# 21. Set so ~0.7 % of acute discharges wait 21+ days (docs/sample-data.md).
+LONG_WAIT = {1: 0.007, 2: 0.05, 3: 0.14}
+LONG_WAIT_EXTRA = (1.2, 10.0)
 DETERIORATION = {0: 0.05, 1: 0.05, 2: 0.10, 3: 0.10}  # DRD cleared during a delay of 2+ days
 
 # delay reasons by pathway: (first reason while assessed, the wait proper)
@@ -271,12 +276,14 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 
 def _delay_days(rng: random.Random, pathway: int, council: Council, day: int) -> int:
     """Whole days from the DRD to discharge: longest on P3 and P2, worse in winter and in
-    councils short of care."""
+    councils short of care; a few complex discharges wait three weeks or more."""
     if pathway == 0:
         return P0_DELAY.draw(rng)
     pressure = winter(day)
+    if rng.random() < LONG_WAIT[pathway] * (0.7 + 0.6 * pressure):
+        return 21 + int(rng.gammavariate(*LONG_WAIT_EXTRA))
     if pathway == 1:
-        mean, shape = 1.9 * council.p1_factor * (1 + 0.5 * pressure), 0.8
+        mean, shape = 1.0 * council.p1_factor * (1 + 0.5 * pressure), 0.8
     elif pathway == 2:
         mean, shape = 5.0 * (1 + 0.3 * pressure), 1.2
     else:

@@ -518,22 +518,23 @@ def scores(escalation: dict[str, Any]) -> dict[str, int | None]:
 def test_summary_escalation(client: TestClient) -> None:
     body = get(client, "/flow/summary", at=T1)
     total, (site_a, site_b) = body["total"], body["sites"]
-    # default thresholds: occupancy 92/95/98; NCtR % of occupied 10/15/20; super-stranded
-    # 20/30/40 (system 60/90/120); P1 gap 1/10/20; P3 gap 1/5/10; stale feeds 1/2/3
-    # A: occupancy 93.75 → 2; NCtR 2/30 = 6.7% → 1; super-stranded 1 → 1
+    # default thresholds: occupancy 92/95/98; NCtR % of occupied 10/15/18; super-stranded %
+    # of occupied 12/16/20; P1 and P3 gap % of demand 10/25/40; stale feeds 1/2/3
+    # A: occupancy 93.75 → 2; NCtR 2/30 = 6.7% → 1; super-stranded 0 of 30 → 1
     assert scores(site_a["escalation"]) == {
-        "occupancy_pct": 2, "nctr_pct_of_occupied": 1, "super_stranded": 1,
+        "occupancy_pct": 2, "nctr_pct_of_occupied": 1, "super_stranded_pct_of_occupied": 1,
     }  # fmt: skip
     assert (site_a["escalation"]["level"], site_a["escalation"]["driver"]) == (2, "occupancy_pct")
     # B: occupancy 96 → 3
     assert (site_b["escalation"]["level"], site_b["escalation"]["driver"]) == (3, "occupancy_pct")
-    # system: occupancy 94.7 → 2; NCtR 3/54 → 1; gaps −3 → 1; no feed stale at noon → 1
+    # system: occupancy 94.7 → 2; NCtR 3/54 → 1; gaps below 0 % of demand → 1; no feed
+    # stale at noon → 1
     assert scores(total["escalation"]) == {
         "occupancy_pct": 2,
         "nctr_pct_of_occupied": 1,
-        "super_stranded": 1,
-        "p1_gap": 1,
-        "p3_gap": 1,
+        "super_stranded_pct_of_occupied": 1,
+        "p1_gap_pct_of_demand": 1,
+        "p3_gap_pct_of_demand": 1,
         "stale_feeds": 1,
     }
     assert total["escalation"]["level"] == 2

@@ -12,7 +12,7 @@ from sqlalchemy import Date, Engine, literal, select
 
 from app.core.config import get_settings
 from app.domain import delay_bands
-from app.metrics import escalation, timebase
+from app.metrics import escalation, ratios, timebase
 from app.metrics.errors import InvalidParameter
 from app.metrics.registry import METRICS, get_metric
 
@@ -88,13 +88,17 @@ def test_score_counts_the_thresholds_reached() -> None:
 
 
 def test_the_highest_score_sets_the_level_and_names_the_driver() -> None:
-    values = {"occupancy_pct": 96.0, "nctr_pct_of_occupied": 21.0, "super_stranded": 3.0}
+    values = {
+        "occupancy_pct": 96.0,
+        "nctr_pct_of_occupied": 21.0,
+        "super_stranded_pct_of_occupied": 3.0,
+    }
     site = escalation.escalate(values, scope="site")
-    # occupancy 96 → 3, NCtR 21% → 4, super-stranded 3 → 1; system-wide parameters left out
+    # occupancy 96 → 3, NCtR 21% → 4, super-stranded 3 % → 1; system-wide ones left out
     assert [(p.name, p.score) for p in site.parameters] == [
         ("occupancy_pct", 3),
         ("nctr_pct_of_occupied", 4),
-        ("super_stranded", 1),
+        ("super_stranded_pct_of_occupied", 1),
     ]
     assert (site.level, site.driver, site.combination) == (4, "nctr_pct_of_occupied", "highest")
     quiet = escalation.escalate({"occupancy_pct": 80.0}, scope="system")
@@ -103,11 +107,50 @@ def test_the_highest_score_sets_the_level_and_names_the_driver() -> None:
     assert [p.score for p in quiet.parameters] == [1, None, None, None, None, None]
 
 
-def test_system_thresholds_apply_to_the_system() -> None:
-    system = escalation.escalate({"super_stranded": 70.0}, scope="system")
-    site = escalation.escalate({"super_stranded": 70.0}, scope="site")
-    assert system.parameters[2].score == 2  # 60 / 90 / 120
-    assert site.parameters[2].score == 4  # 20 / 30 / 40
+def test_thresholds_scale_with_size() -> None:
+    """A 300-bed and a 1,200-bed site with the same ratios get the same scores (§4.8)."""
+
+    # small: 282 of 300 beds occupied (94 %); 37 NCtR (13.1 %); 36 in 21+ days (12.8 %)
+    # large: 1,128 of 1,200 (94 %); 148 NCtR (13.1 %); 144 in 21+ days (12.8 %)
+    # thresholds: occupancy 92/95/98 → 2; NCtR 10/15/18 → 2; super-stranded 12/16/20 → 2
+    def site(occupied: int, open_beds: int, nctr: int, super_stranded: int) -> list[int | None]:
+        values = {
+            "occupancy_pct": ratios.pct(occupied, open_beds),
+            "nctr_pct_of_occupied": ratios.nctr_pct_of_occupied(nctr, occupied),
+            "super_stranded_pct_of_occupied": ratios.super_stranded_pct_of_occupied(
+                super_stranded, occupied
+            ),
+        }
+        return [p.score for p in escalation.escalate(values, scope="site").parameters]
+
+    assert site(282, 300, 37, 36) == site(1128, 1200, 148, 144) == [2, 2, 2]
+    # 40 super-stranded was level 4 for any site under the old absolute thresholds (20/30/40);
+    # now it is 40/1,128 = 3.5 % on the large site → 1, and 40/282 = 14.2 % on the small → 2
+    assert site(1128, 1200, 148, 40)[2] == 1
+    assert site(282, 300, 37, 40)[2] == 2
+    assert site(282, 300, 37, 50)[2] == 3  # 50/282 = 17.7 %
+
+
+def test_pathway_gaps_are_a_share_of_the_demand() -> None:
+    # P3: 20 waiting, 17 vacancies → gap 3 = 15 % → 2; 200 waiting, 170 vacancies → the same
+    assert ratios.gap_pct_of_demand(3, 20) == ratios.gap_pct_of_demand(30, 200) == 15.0
+    # spare capacity is a negative gap; no supply figure, or nobody waiting, is no value
+    assert ratios.gap_pct_of_demand(-5, 10) == -50.0
+    assert ratios.gap_pct_of_demand(None, 10) is None
+    assert ratios.gap_pct_of_demand(-4, 0) is None
+    result = escalation.escalate(
+        {"p1_gap_pct_of_demand": 30.0, "p3_gap_pct_of_demand": 15.0}, scope="system"
+    )
+    scores = {p.name: p.score for p in result.parameters}
+    # thresholds 10/25/40: 30 % → 3; 15 % → 2
+    assert (scores["p1_gap_pct_of_demand"], scores["p3_gap_pct_of_demand"]) == (3, 2)
+
+
+def test_an_absolute_count_setting_is_refused(tmp_path: Path) -> None:
+    old = tmp_path / "old.toml"
+    old.write_text("[parameters.occupancy_pct]\nsystem_thresholds = [60, 90, 120]\n")
+    with pytest.raises(ValueError, match="system_thresholds"):
+        escalation.load_config(old)
 
 
 def test_a_local_file_overrides_the_defaults(

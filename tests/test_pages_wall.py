@@ -133,10 +133,10 @@ def _data() -> wall_data.WallData:
 def test_values_are_written_for_the_system_and_each_acute_site() -> None:
     values = wall_data.values(_data(), refreshed_at=datetime(2026, 11, 18, 10, 0, 5, tzinfo=UTC))
     assert values["system.nctr"] == "40"
-    # 40 now − 43 this time yesterday = −3; 40 − 31 a week ago = +9
-    assert values["system.nctr.detail"] == "−3 vs this time yesterday, +9 vs Wed 11 Nov"
+    # 40 now − 43 this time yesterday = −3; 40 − 31 a week ago = +9 (at the same time of day)
+    assert values["system.nctr.detail"] == "−3 vs yesterday, +9 vs Wed 11 Nov"
     assert values["system.occupancy"] == "96.4%"
-    assert values["system.occupancy.detail"] == "10 escalation beds open"
+    assert values["system.occupancy.detail"] == "10 escalation beds"  # open
     assert values["system.discharged"] == "6"
     assert values["system.discharged.detail"] == "of 46 NCtR today"
     assert values["RXA01.los21"] == "25"
@@ -144,9 +144,11 @@ def test_values_are_written_for_the_system_and_each_acute_site() -> None:
     assert values["RXA01.delayed_days.detail"] == "Mon 16 Nov to now"
     assert values["header.level"] == "3"
     assert values["refreshed"] == "10:00:05"
-    assert values["system.drivers"] == "G&A bed occupancy (%) 96.4 (level 3)."
+    # the wall says the configuration's short label ("G&A occupancy %")
+    assert values["system.drivers"] == "G&A occupancy % 96.4 (level 3)."
     assert "RXX99.nctr" not in values  # community sites have no wall tile
-    assert values["RXA01.as_of"] == "As of: beds 10:00 Wed 18 Nov · patients 08:00 Wed 18 Nov"
+    # both on Wed 18 Nov: the day is said once
+    assert values["RXA01.as_of"] == "As of: beds 10:00 · patients 08:00 Wed 18 Nov"
 
 
 def test_capacity_rows_say_short_or_spare_in_words() -> None:
@@ -157,8 +159,20 @@ def test_capacity_rows_say_short_or_spare_in_words() -> None:
     assert (council.p3_gap, council.p3_short) == ("0: just enough", False)
     assert council.p2_supply == "–"
     assert (system.p3_gap, system.p3_short) == ("5 spare", False)
-    assert system.p3_by_type == "Res 9"
+    assert system.p3_by_type == "Res 9"  # care types with none free are left out
 
 
 def test_level_one_drivers() -> None:
     assert wall_data._drivers(_escalation(1)) == "every parameter is at level 1 (normal)."
+
+
+def test_drivers_sharing_the_level_say_it_once() -> None:
+    both = _escalation(3).model_copy(deep=True)
+    both.parameters[1].score = 3  # super-stranded 12 now at level 3 as well
+    assert wall_data._drivers(both) == (
+        "G&A occupancy % 96.4; Super-stranded 12 (each at level 3)."
+    )
+    # with the mean combination only the parameters scoring the level are named
+    mixed = both.model_copy(deep=True, update={"level": 3, "combination": "mean"})
+    mixed.parameters[1].score = 4
+    assert wall_data._drivers(mixed) == "G&A occupancy % 96.4 (level 3)."

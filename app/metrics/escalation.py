@@ -1,7 +1,9 @@
 """OPEL-style escalation levels from configured parameters (DESIGN.md §4.8).
 
 The thresholds and the combination rule live in ``escalation.toml`` next to this file; the
-``escalation_config_file`` setting names a local file merged over it.
+``escalation_config_file`` setting names a local file merged over it. Every parameter is a
+ratio (a percentage of the beds or of the demand) or a count that does not grow with size
+(feeds), so one set of thresholds serves a 300-bed site, a 1,200-bed site and the system.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.config import get_settings
 from app.metrics.schemas import Escalation, EscalationParameter
@@ -21,25 +23,29 @@ DEFAULT_FILE = Path(__file__).with_name("escalation.toml")
 PARAMETERS = (
     "occupancy_pct",
     "nctr_pct_of_occupied",
-    "super_stranded",
-    "p1_gap",
-    "p3_gap",
+    "super_stranded_pct_of_occupied",
+    "p1_gap_pct_of_demand",
+    "p3_gap_pct_of_demand",
     "stale_feeds",
 )
 Scope = Literal["system", "site"]
 
 
 class ParameterConfig(BaseModel):
+    # an unknown key (e.g. the absolute-count ``system_thresholds`` of older files) is refused
+    model_config = ConfigDict(extra="forbid")
+
     label: str
+    #: the few words the wall's one sentence uses (the label when not given)
+    short_label: str | None = None
     scope: Literal["all", "system"] = "all"
     thresholds: list[float] = Field(min_length=3, max_length=3)
-    system_thresholds: list[float] | None = Field(None, min_length=3, max_length=3)
     enabled: bool = True
 
-    @field_validator("thresholds", "system_thresholds")
+    @field_validator("thresholds")
     @classmethod
-    def _ascending(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and sorted(value) != value:
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if sorted(value) != value:
             raise ValueError("thresholds must be in ascending order (scores 2, 3, 4)")
         return value
 
@@ -102,11 +108,7 @@ def escalate(
     for name, setting in config.parameters.items():
         if not setting.enabled or (scope == "site" and setting.scope == "system"):
             continue
-        thresholds = (
-            setting.system_thresholds
-            if scope == "system" and setting.system_thresholds
-            else setting.thresholds
-        )
+        thresholds = setting.thresholds
         value = values.get(name)
         parameters.append(
             EscalationParameter(
@@ -144,7 +146,8 @@ def drivers(escalation: Escalation) -> list[EscalationParameter]:
     return at_level or [p for p in escalation.parameters if (p.score or 1) > 1]
 
 
-def _value_text(value: float | None) -> str:
+def value_text(value: float | None) -> str:
+    """A parameter's value as the sentences write it: one decimal only when it has one."""
     if value is None:
         return "–"
     return f"{value:,.{1 if value % 1 else 0}f}"
@@ -157,5 +160,11 @@ def driver_sentence(escalation: Escalation, *, label_end: str = ":") -> str:
     if not chosen:
         return "every parameter is at level 1 (normal)"
     return "; ".join(
-        f"{p.label}{label_end} {_value_text(p.value)} (level {p.score})" for p in chosen
+        f"{p.label}{label_end} {value_text(p.value)} (level {p.score})" for p in chosen
     )
+
+
+def short_label(name: str, label: str, config: EscalationConfig | None = None) -> str:
+    """A parameter's short label from the configuration, else its label."""
+    setting = (config or get_config()).parameters.get(name)
+    return setting.short_label if setting and setting.short_label else label

@@ -127,9 +127,15 @@ def _escalation_values(
     return {
         "occupancy_pct": occupancy.pct,
         "nctr_pct_of_occupied": ratios.nctr_pct_of_occupied(census.nctr, occupancy.occupied),
-        "super_stranded": census.super_stranded,
-        "p1_gap": waiting.p1.gap if waiting else None,
-        "p3_gap": waiting.p3.gap if waiting else None,
+        "super_stranded_pct_of_occupied": ratios.super_stranded_pct_of_occupied(
+            census.super_stranded, occupancy.occupied
+        ),
+        "p1_gap_pct_of_demand": (
+            ratios.gap_pct_of_demand(waiting.p1.gap, waiting.p1.demand) if waiting else None
+        ),
+        "p3_gap_pct_of_demand": (
+            ratios.gap_pct_of_demand(waiting.p3.gap, waiting.p3.demand) if waiting else None
+        ),
         "stale_feeds": stale,
     }
 

@@ -61,11 +61,6 @@ def _escalation_section() -> html.Section:
             "thresholds": " · ".join(
                 f"level {level} from {formats.number(value, 1 if value % 1 else 0)}"
                 for level, value in zip((2, 3, 4), setting.thresholds, strict=True)
-            )
-            + (
-                " (system: " + ", ".join(formats.number(v) for v in setting.system_thresholds) + ")"
-                if setting.system_thresholds
-                else ""
             ),
         }
         for setting in config.parameters.values()

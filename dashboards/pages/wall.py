@@ -58,6 +58,7 @@ def _measure(
     slug: str,
     unit: str | None = None,
     detail: bool = False,
+    half: bool = False,
     as_of: str = "patients",
 ) -> html.Div:
     children: list[Any] = [
@@ -84,7 +85,11 @@ def _measure(
                 className="wall-measure-detail",
             )
         )
-    return html.Div(children, className="wall-measure", **components.attrs(data_as_of=as_of))
+    return html.Div(
+        children,
+        className="wall-measure wall-measure-half" if half else "wall-measure",
+        **components.attrs(data_as_of=as_of, data_measure=measure),
+    )
 
 
 def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Section:
@@ -93,7 +98,7 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
         [
             html.Div(
                 [
-                    html.H2(area.name),
+                    html.H2(area.name, title=area.name, className="wall-site-name"),
                     html.Div(values_badge(code, values), id={"type": "wall-badge", "key": code}),
                 ],
                 className="wall-site-head",
@@ -115,7 +120,6 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                         "NCtR in hospital",
                         values,
                         slug="nctr_in_hospital",
-                        unit="patients",
                         detail=True,
                     ),
                     _measure(
@@ -128,11 +132,19 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                     ),
                     _measure(
                         code,
+                        "delayed_days",
+                        "Delayed bed days",
+                        values,
+                        slug="delayed_days",
+                        detail=True,
+                    ),
+                    _measure(
+                        code,
                         "los7",
                         "Stays 7+ days",
                         values,
                         slug="stays_7_plus",
-                        unit="patients",
+                        half=True,
                     ),
                     _measure(
                         code,
@@ -140,16 +152,7 @@ def _area_tile(area: wd.AreaKey, values: dict[str, str], index: int) -> html.Sec
                         "Stays 21+ days",
                         values,
                         slug="super_stranded",
-                        unit="patients",
-                    ),
-                    _measure(
-                        code,
-                        "delayed_days",
-                        "Delayed bed days",
-                        values,
-                        slug="delayed_days",
-                        unit="days",
-                        detail=True,
+                        half=True,
                     ),
                 ],
                 className="wall-measures",
@@ -226,7 +229,7 @@ def _capacity_body(rows: list[wd.CapacityRow]) -> list[html.Tr]:
     return [
         html.Tr(
             [
-                html.Th(row.name, scope="row", className="council"),
+                html.Th(row.name, scope="row", className="council", title=row.name),
                 html.Td(row.p1_waiting, className="num"),
                 html.Td(row.p1_supply, className="num"),
                 _gap_cell(row.p1_gap, row.p1_short),
@@ -279,7 +282,11 @@ def layout(
                             "Updated ",
                             _value("refreshed", values),
                             html.Br(),
-                            f"refreshes every {refresh_seconds} s",
+                            html.Span(
+                                f"refreshes every {refresh_seconds} s",
+                                id="wall-refresh-note",
+                                className="wall-refresh-note",
+                            ),
                         ],
                         className="wall-stamp",
                         id="wall-refreshed",
@@ -287,17 +294,41 @@ def layout(
                 ],
                 className="wall-header",
             ),
+            # shown by 30_wall.js when refreshes fail (server unreachable, session ended) or
+            # stop arriving: the numbers below are then old, and the page says since when
+            html.Div(
+                [
+                    html.Strong("Not updating", className="wall-stale-title"),
+                    html.Span(" — ", className="wall-stale-dash"),
+                    html.Span("", id="wall-stale-since", className="wall-stale-since"),
+                    html.Span(
+                        " The numbers below are old.",
+                        className="wall-stale-advice",
+                    ),
+                ],
+                id="wall-stale",
+                className="wall-stale",
+                role="alert",
+                hidden=True,
+            ),
             html.P(
                 [
-                    html.Strong("System escalation driven by: "),
-                    _value("system.drivers", values),
-                    " ",
-                    components.info_link(definitions.ESCALATION_ANCHOR, "escalation level"),
+                    html.Span(
+                        [
+                            html.Strong("System escalation driven by: "),
+                            _value("system.drivers", values),
+                            " ",
+                            components.info_link(definitions.ESCALATION_ANCHOR, "escalation level"),
+                        ],
+                        className="wall-level-sentence",
+                    ),
                     html.Br(),
                     html.Span(_value("system.viewing", values), className="wall-note"),
                 ],
                 className="wall-drivers",
             ),
+            # the tiles sit in a grid of equal columns: one more tile (or a row of them) is
+            # one more child here, and the rows below shrink to make room
             html.Div(areas, className="wall-sites"),
             forecast_tile(at),
             html.Section(
@@ -310,7 +341,8 @@ def layout(
                     _capacity_table(wall.capacity),
                     html.P(
                         [
-                            "P1 gap = P1 waiting − packages; P3 gap = P3 waiting − vacancies. "
+                            "P1 gap = P1 waiting − packages; P3 gap = P3 waiting − vacancies "
+                            "(D: dementia). "
                             "Community beds are counted for the whole system only. ",
                             _value("capacity.as_of", values),
                         ],
@@ -325,6 +357,8 @@ def layout(
             ),
         ],
         className="wall",
+        id="wall",
+        **components.attrs(data_refresh_ms=str(refresh_seconds * 1000)),
     )
 
 
