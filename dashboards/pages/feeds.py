@@ -255,25 +255,16 @@ def _rejected_table(run_id: int | None) -> Any:
     )
 
 
-@components.live("feeds")  # refreshes itself like the wall (?refresh=, default 60 s)
-@safe_layout
-def layout(**_query: str) -> html.Div:
+@components.live("feeds")  # redrawn like the wall (?refresh=, default 60 s)
+def _live_part(**_query: str) -> html.Div:
+    """What the page redraws each refresh: the header, freshness and the heartbeat. The runs
+    table below follows the same timer (and the reader's filters, which a redraw would reset)."""
     now = datetime.now(UTC)
     with read_session() as session:
         feeds = freshness.feed_status(session, now)
         sources = freshness.feed_status(session, now, by_source=True)
         scheduler = freshness.scheduler_status(session, now)
-        runs = feed_runs.list_runs(session, limit=RUN_LIMIT)  # for the quarantine choice
         newest = freshness.newest_data(session, now)
-    run_options = [{"label": "All runs (newest rows first)", "value": ALL_RUNS}] + [
-        {
-            "label": f"Run {run.id}: {run.feed}, {run.rows_quarantined} rows, "
-            f"{formats.date_time(run.started_at)}",
-            "value": str(run.id),
-        }
-        for run in runs
-        if run.rows_quarantined
-    ]
     freshness_columns = [
         ("feed", "Feed"),
         ("state", "State"),
@@ -314,6 +305,27 @@ def layout(**_query: str) -> html.Div:
                 className="hw-panel",
                 id="scheduler-panel",
             ),
+        ]
+    )
+
+
+@safe_layout
+def layout(refresh: str | None = None, **query: str) -> html.Div:
+    with read_session() as session:
+        runs = feed_runs.list_runs(session, limit=RUN_LIMIT)  # for the quarantine choice
+        feeds = freshness.feed_status(session, datetime.now(UTC))  # for the feed choice
+    run_options = [{"label": "All runs (newest rows first)", "value": ALL_RUNS}] + [
+        {
+            "label": f"Run {run.id}: {run.feed}, {run.rows_quarantined} rows, "
+            f"{formats.date_time(run.started_at)}",
+            "value": str(run.id),
+        }
+        for run in runs
+        if run.rows_quarantined
+    ]
+    return html.Div(
+        [
+            _live_part(refresh=refresh, **query),
             html.Section(
                 [
                     html.H2("Ingest runs"),
@@ -329,8 +341,6 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Feed", html_for="runs-feed"),
                                     dbc.Select(
                                         id="runs-feed",
-                                        persistence=True,  # the page redraws itself: keep the reader's choice
-                                        persistence_type="memory",
                                         options=[{"label": "All feeds", "value": ALL}]
                                         + [
                                             {"label": status.label, "value": status.feed}
@@ -345,8 +355,6 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Result", html_for="runs-status"),
                                     dbc.Select(
                                         id="runs-status",
-                                        persistence=True,  # the page redraws itself: keep the reader's choice
-                                        persistence_type="memory",
                                         options=[{"label": "All results", "value": ALL}]
                                         + [
                                             {"label": RESULT_WORDS[s], "value": s}
@@ -356,9 +364,6 @@ def layout(**_query: str) -> html.Div:
                                     ),
                                 ]
                             ),
-                            # the page's auto-refresh (its dcc.Interval) goes here, and becomes
-                            # an Input of refresh_runs below
-                            html.Div(id="feeds-refresh-slot"),
                         ],
                         className="hw-filters",
                     ),
@@ -372,8 +377,6 @@ def layout(**_query: str) -> html.Div:
                     dbc.Label("Show the quarantined rows of", html_for="rejected-run"),
                     dbc.Select(
                         id="rejected-run",
-                        persistence=True,  # the page redraws itself: keep the reader's choice
-                        persistence_type="memory",
                         options=run_options,
                         value=ALL_RUNS,
                         style={"maxWidth": "36rem"},
@@ -389,6 +392,7 @@ def layout(**_query: str) -> html.Div:
 @callback(
     Output("rejected-rows", "children"),
     Input("rejected-run", "value"),
+    prevent_initial_call=True,
 )
 def show_rejected(run: str | None) -> Any:
     return _rejected_table(None if run in (None, ALL_RUNS) else int(run))
