@@ -5,8 +5,9 @@ The layout is built once; a ``dcc.Interval`` then replaces only the values (text
 badges, the capacity table body and the freshness strip), so the screen never flickers.
 
 Query parameters: ``kiosk=1`` (no navigation, one tile at a time), ``refresh`` (seconds
-between updates, default 60), ``cycle`` (kiosk seconds per tile, default 15), ``at``
-(show a past moment).
+between updates, default 60), ``cycle`` (kiosk seconds per tile, default 15), ``panel``
+(pin a bottom panel: ``capacity`` or ``forecast``), ``panel_seconds`` (seconds per bottom
+panel, default 20), ``at`` (show a past moment).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ dash.register_page(
 
 DEFAULT_REFRESH_SECONDS = 60
 DEFAULT_CYCLE_SECONDS = 15
+DEFAULT_PANEL_SECONDS = 20
 
 
 def _value(key: str, values: dict[str, str]) -> html.Span:
@@ -245,11 +247,90 @@ def _capacity_body(rows: list[wd.CapacityRow]) -> list[html.Tr]:
 
 
 @safe_layout
+def _capacity_section(wall: wd.WallData, values: dict[str, str]) -> html.Section:
+    return html.Section(
+        [
+            html.H2(
+                [
+                    "Waiting by pathway against capacity, by council",
+                ]
+            ),
+            _capacity_table(wall.capacity),
+            html.P(
+                [
+                    "P1 gap = P1 waiting − packages; P3 gap = P3 waiting − vacancies "
+                    "(D: dementia). "
+                    "Community beds are counted for the whole system only. ",
+                    _value("capacity.as_of", values),
+                ],
+                className="wall-as-of",
+            ),
+        ],
+        className="wall-capacity",
+    )
+
+
+def _panels(panels: list[tuple[str, str, Any]], *, pinned: str | None, seconds: int) -> html.Div:
+    """The bottom of the wall: panels that take turns in one place (every ``seconds``; the
+    first by default), so the page still fits 1920×1080 at a size read from four metres.
+    ``?panel=KEY`` pins one; the buttons show one and the pause button stops the turns
+    (WCAG 2.2.2). The stack is as tall as its tallest panel, so nothing below moves."""
+    keys = [key for key, _label, _body in panels]
+    shown = pinned if pinned in keys else keys[0]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    *(
+                        html.Button(
+                            label,
+                            type="button",
+                            className="wall-panel-tab",
+                            **components.attrs(
+                                data_panel=key, aria_pressed="true" if key == shown else "false"
+                            ),
+                        )
+                        for key, label, _body in panels
+                    ),
+                    html.Button(
+                        "Pause" if pinned not in keys else "Play",
+                        type="button",
+                        id="wall-panels-pause",
+                        className="wall-panels-pause",
+                        **components.attrs(aria_pressed="false" if pinned not in keys else "true"),
+                    ),
+                ],
+                className="wall-panel-bar",
+                role="group",
+                **components.attrs(aria_label="Panels at the bottom of the wall"),
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        body,
+                        className="wall-panel" + (" is-shown" if key == shown else ""),
+                        **components.attrs(data_panel=key),
+                    )
+                    for key, _label, body in panels
+                ],
+                className="wall-panel-stack",
+            ),
+        ],
+        className="wall-panels",
+        id="wall-panels",
+        **components.attrs(
+            data_panel_seconds=str(seconds), data_paused="true" if pinned in keys else "false"
+        ),
+    )
+
+
 def layout(
     kiosk: str | None = None,
     refresh: str | None = None,
     cycle: str | None = None,
     at: str | None = None,
+    panel: str | None = None,
+    panel_seconds: str | None = None,
     **_other: str,
 ) -> html.Div:
     moment = parse_at(at)
@@ -330,26 +411,13 @@ def layout(
             # the tiles sit in a grid of equal columns: one more tile (or a row of them) is
             # one more child here, and the rows below shrink to make room
             html.Div(areas, className="wall-sites"),
-            forecast_tile(at),
-            html.Section(
+            _panels(
                 [
-                    html.H2(
-                        [
-                            "Waiting by pathway against capacity, by council",
-                        ]
-                    ),
-                    _capacity_table(wall.capacity),
-                    html.P(
-                        [
-                            "P1 gap = P1 waiting − packages; P3 gap = P3 waiting − vacancies "
-                            "(D: dementia). "
-                            "Community beds are counted for the whole system only. ",
-                            _value("capacity.as_of", values),
-                        ],
-                        className="wall-as-of",
-                    ),
+                    ("capacity", "Capacity", _capacity_section(wall, values)),
+                    ("forecast", "Next 7 days", forecast_tile(at)),
                 ],
-                className="wall-capacity",
+                pinned=panel,
+                seconds=query_int(panel_seconds, DEFAULT_PANEL_SECONDS, low=2, high=600),
             ),
             html.Div(
                 components.freshness_strip(wall.freshness, compact=True),

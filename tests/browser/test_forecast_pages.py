@@ -45,7 +45,7 @@ def _band_paths(driver: WebDriver, graph_selector: str) -> int:
 def test_the_wall_tile_shows_the_next_7_days_with_bands_and_the_forecast_label(
     browser: WebDriver, base_url: str, sample_session: Session, sample_at: datetime
 ) -> None:
-    support.open_page(browser, f"{base_url}/wall?{at_query(sample_at)}", "#fc-wall")
+    support.open_page(browser, f"{base_url}/wall?panel=forecast&{at_query(sample_at)}", "#fc-wall")
     tile = browser.find_element(By.ID, "fc-wall")
     badge = tile.find_element(By.CSS_SELECTOR, ".fc-wall-head .hw-badge")
     assert badge.is_displayed() and badge.text == "Forecast"

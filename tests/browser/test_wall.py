@@ -30,6 +30,7 @@ READ_AT_FOUR_METRES = (
     ("the change since yesterday", "[id*='nctr.detail']"),
     ("the measure details", ".wall-measure-detail"),
     ("the updated time", ".wall-stamp"),
+    ("the forecast panel's rows", ".wall-panel .fc-wall-table tbody td"),
 )
 
 LAYOUT = """
@@ -105,6 +106,52 @@ def test_the_wall_reads_from_four_metres_without_scrolling(
         # one line; when cut with an ellipsis the full name is in the title
         assert name["lines"] == 1 and name["nowrap"], name
         assert name["title"] == name["text"], name
+
+
+_SHOWN_PANEL = """
+const shown = [...document.querySelectorAll('#wall-panels .wall-panel')].filter(
+  (p) => getComputedStyle(p).visibility === 'visible');
+const pressed = [...document.querySelectorAll('#wall-panels .wall-panel-tab')].filter(
+  (b) => b.getAttribute('aria-pressed') === 'true');
+return [shown.map((p) => p.dataset.panel), pressed.map((b) => b.dataset.panel)];
+"""
+
+
+def _shown_panel(driver: WebDriver) -> str | None:
+    shown, pressed = driver.execute_script(_SHOWN_PANEL)
+    assert len(shown) == 1 and shown == pressed, (shown, pressed)
+    return str(shown[0])
+
+
+def test_the_bottom_panels_take_turns_and_pause(
+    browser: WebDriver, base_url: str, sample_at: datetime
+) -> None:
+    support.open_page(browser, _wall_url(base_url, sample_at, panel_seconds="2"), "#wall-panels")
+    assert _shown_panel(browser) == "capacity"
+    support.wait_until(
+        browser, lambda d: _shown_panel(d) == "forecast", "the forecast never took its turn", 10
+    )
+    support.wait_until(
+        browser, lambda d: _shown_panel(d) == "capacity", "the panels did not go round", 10
+    )
+    pause = browser.find_element(By.ID, "wall-panels-pause")
+    pause.click()
+    assert pause.text == "Play" and pause.get_attribute("aria-pressed") == "true"
+    kept = _shown_panel(browser)
+    with pytest.raises(support.TimeoutException):
+        # paused: no other panel for three turns (a wait that must run out)
+        support.wait_until(browser, lambda d: _shown_panel(d) != kept, "", 6)
+    browser.find_element(By.CSS_SELECTOR, ".wall-panel-tab[data-panel='forecast']").click()
+    assert _shown_panel(browser) == "forecast"
+
+
+def test_a_pinned_panel_stays(browser: WebDriver, base_url: str, sample_at: datetime) -> None:
+    url = _wall_url(base_url, sample_at, panel="forecast", panel_seconds="2")
+    support.open_page(browser, url, "#wall-panels")
+    assert _shown_panel(browser) == "forecast"
+    assert browser.find_element(By.ID, "wall-panels-pause").text == "Play"
+    with pytest.raises(support.TimeoutException):
+        support.wait_until(browser, lambda d: _shown_panel(d) != "forecast", "", 5)
 
 
 def _longest_level_sentence() -> str:
