@@ -40,11 +40,15 @@ def write_once(folder: Path, name: str, body: str) -> bool:
     if target.exists():
         return False
     part = folder / f".{name}.part"
-    with part.open("w", newline="", encoding="utf-8") as fh:
-        fh.write(body)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(part, target)
+    try:
+        with part.open("w", newline="", encoding="utf-8") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     return True
 
 
