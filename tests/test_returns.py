@@ -413,3 +413,44 @@ def test_the_outbox_job_is_registered_only_with_a_folder(tmp_path: Path) -> None
     assert outbox_jobs(Settings(returns_outbox_dir=None)) == []
     (job,) = outbox_jobs(Settings(returns_outbox_dir=tmp_path, returns_outbox_interval_minutes=30))
     assert (job.job_id, job.seconds) == ("returns_outbox", 1800)
+
+
+# --- the summary at a level -----------------------------------------------------------------
+
+
+def test_the_summary_by_organisation_follows_the_mapping_of_its_day(client: TestClient) -> None:
+    # Sat 31 Oct noon (the scenario's summary test): RXA01 3 in hospital (S1, S4, S8), 2 NCtR
+    # (S1, S4), G&A 30 occupied of 32 open; RXB01 1 (S5), 1 NCtR, 24 of 25.
+    def picture(org: dict[str, Any]) -> tuple[Any, ...]:
+        area = org["area"]
+        occupancy = area["occupancy"]
+        return (
+            org["org_code"],
+            org["icb_code"],
+            org["region_code"],
+            org["site_codes"],
+            area["in_hospital"],
+            area["nctr_in_hospital"],
+            occupancy["occupied"],
+            occupancy["open_beds"],
+        )
+
+    trusts = get(client, "/flow/by-organisation", level="trust", at="2026-10-31T12:00:00Z")
+    assert trusts["level"] == "trust"
+    assert [picture(o) for o in trusts["organisations"]] == [
+        ("RXA", "QAA", "Y63", ["RXA01"], 3, 2, 30, 32),
+        ("RXB", "QBB", "Y62", ["RXB01"], 1, 1, 24, 25),
+    ]
+    # a site's escalation is the summary's: A's occupancy 93.75 % scores 2, B's 96 % scores 3
+    sites = get(client, "/flow/by-organisation", level="site", at="2026-10-31T12:00:00Z")
+    assert [(o["org_code"], o["area"]["escalation"]["level"]) for o in sites["organisations"]] == [
+        ("RXA01", 2),
+        ("RXB01", 3),
+    ]
+    # Sun 1 Nov noon, after the merger: one system; in hospital S1, S4, S8 (A) and S5 (B),
+    # NCtR S1, S4 (DRD 30 Oct) and S5
+    systems = get(client, "/flow/by-organisation", level="system", at="2026-11-01T12:00:00Z")
+    assert [picture(o)[:6] for o in systems["organisations"]] == [
+        ("QAA", "QAA", "Y63", ["RXA01", "RXB01"], 4, 3),
+    ]
+    assert systems["organisations"][0]["org_name"] == QAA

@@ -30,6 +30,7 @@ from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.freshness import feed_status
 from app.metrics.in_hospital import InHospital, in_hospital_at, total
 from app.metrics.occupancy import BedsKey, combined, occupancy_at
+from app.metrics.organisations import check_level, org_units
 from app.metrics.queries import (
     AGENCY_LABELS,
     GENERAL_ACUTE,
@@ -65,6 +66,8 @@ from app.metrics.schemas import (
     FlowSummary,
     NctrDay,
     Occupancy,
+    OrganisationFlow,
+    OrganisationFlowSummary,
     ReasonCategoryGroup,
     Red2Green,
     Red2GreenCounts,
@@ -181,6 +184,57 @@ def summary(
         )
     return FlowSummary(
         at=at, site=code, total=total_area, sites=sites, as_of=feed_as_of(session, at)
+    )
+
+
+def by_organisation(
+    session: Session, *, level: str, at: datetime | None = None
+) -> OrganisationFlowSummary:
+    """The summary's picture of each organisation of ``level`` (site, trust, system, region)
+    at ``at``: its sites' patients and G&A beds together, escalation scored on them; the
+    waiting by pathway has its demand only (care capacity is by council, not organisation)."""
+    at = resolve_at(at)
+    units = org_units(session, check_level(level), on=local_date(at))
+    by_site = in_hospital_at(session, at, None)
+    occupancy = {
+        key[0]: value for key, value in occupancy_at(session, [at], site=None).get(at, {}).items()
+    }
+    scope: Literal["site", "system"] = "site" if level in ("site", "trust") else "system"
+    organisations = []
+    for unit in units:
+        census = total(by_site.get(code, InHospital()) for code in unit.sites)
+        unit_occupancy = combined(occupancy.get(code, Occupancy()) for code in unit.sites)
+        waiting = capacity.waiting(
+            census.demand, p1_packages=None, p1_hours=None, p2_beds=None, p3_by_care_type=None
+        )
+        values = _escalation_values(unit_occupancy, census, None, None)
+        area = AreaFlow(
+            site_code=unit.sites[0] if level == "site" else None,
+            name=unit.name,
+            kind=level,
+            occupancy=unit_occupancy,
+            in_hospital=census.in_hospital,
+            nctr_in_hospital=census.nctr,
+            long_stays=census.long_stays(),
+            delay_bands=census.bands,
+            waiting_by_pathway=waiting,
+            escalation=escalate(values, scope=scope),
+        )
+        organisations.append(
+            OrganisationFlow(
+                level=level,
+                org_code=unit.code,
+                org_name=unit.name,
+                icb_code=unit.icb_code,
+                icb_name=unit.icb_name,
+                region_code=unit.region_code,
+                region_name=unit.region_name,
+                site_codes=list(unit.sites),
+                area=area,
+            )
+        )
+    return OrganisationFlowSummary(
+        at=at, level=level, organisations=organisations, as_of=feed_as_of(session, at)
     )
 
 

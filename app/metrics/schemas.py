@@ -533,3 +533,27 @@ class ReturnFile(BaseModel):
         description="the period is not over yet: its counts are so far, not final"
     )
     rows: list[ReturnRow]
+
+
+class OrganisationFlow(BaseModel):
+    """The flow picture of one organisation (site, trust, system or region) at a moment."""
+
+    level: str = Field(description="site, trust, system or region")
+    org_code: str = Field(description="ODS code; empty for 'Not mapped'")
+    org_name: str
+    icb_code: str
+    icb_name: str
+    region_code: str
+    region_name: str
+    site_codes: list[str] = Field(description="the sites the figures cover")
+    area: AreaFlow
+
+
+class OrganisationFlowSummary(BaseModel):
+    """:class:`FlowSummary` at a level: each organisation's sites together (app/metrics/
+    organisations.py), by the mapping in force on the day of ``at``."""
+
+    at: datetime
+    level: str
+    organisations: list[OrganisationFlow]
+    as_of: dict[str, datetime | None] = Field(description="newest data of each feed used")
