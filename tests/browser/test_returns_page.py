@@ -30,7 +30,8 @@ def test_the_weekly_report_downloads_the_sitrep_of_a_day(
 
     for old in download_dir.glob("homeward_sitrep_*"):
         old.unlink()
-    days[0].click()
+    # the panel is far down the page: click it as a script does, wherever it is scrolled to
+    browser.execute_script("arguments[0].click();", days[0])
 
     def downloaded(_d: WebDriver) -> Path | None:
         for path in download_dir.glob("homeward_sitrep_*_trust.csv"):
