@@ -44,3 +44,29 @@ def test_the_organisations_file_is_checked_line_by_line(session: Session, tmp_pa
     in_force = parents_on(session, date(2026, 12, 1))
     assert sorted(in_force) == ["RXA", "RXB"]
     assert in_force["RXB"].icb_code == "QBB"  # without the merger row, still Southfield's
+
+
+def test_homeward_reference_loads_a_folder_and_refuses_a_bad_line(
+    engine: object, session: Session, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    (tmp_path / "sites.csv").write_text(
+        "site_code,site_name,trust_code,trust_name,kind\n"
+        "RXA01,Northgate General,RXA,Northgate Trust,acute\n"
+    )
+    (tmp_path / "organisations.csv").write_text(ORGANISATIONS)
+    result = CliRunner().invoke(cli, ["reference", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "sites: 1 rows, organisations: 4 rows" in " ".join(result.output.split())
+    (unit,) = org_units(session, "trust", on=date(2026, 11, 1))
+    assert (unit.code, unit.icb_name, unit.region_name) == ("RXA", QAA, NE)
+
+    (tmp_path / "organisations.csv").write_text(ORGANISATIONS.replace(",trust,", ",hospital,", 1))
+    bad = CliRunner().invoke(cli, ["reference", str(tmp_path)])
+    assert bad.exit_code == 1
+    assert "line 2: org_kind 'hospital' must be trust or council" in " ".join(bad.output.split())
+    session.expire_all()
+    assert len(parents_on(session, date(2026, 11, 1))) == 3  # the earlier load still stands
