@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from app.core.config import Settings
 from app.core.db import get_read_sessionmaker
+from app.domain.days import zone
 from app.metrics import returns
 from app.metrics.schemas import ReturnFile
-from app.metrics.timebase import local_date
 from app.security.csv_safety import to_csv
 from ingest.scheduler import ExtraJob
 
@@ -52,11 +52,15 @@ def write_once(folder: Path, name: str, body: str) -> bool:
     return True
 
 
-def due_periods(now: datetime) -> tuple[date, str]:
-    """The periods finished at ``now``: yesterday (Europe/London) and the previous month."""
-    today = local_date(now)
-    last_month = today.replace(day=1) - timedelta(days=1)
-    return today - timedelta(days=1), last_month.strftime("%Y-%m")
+def due_periods(now: datetime, ready_at: time) -> tuple[date, str]:
+    """The periods whose return is due at ``now``: a day once ``ready_at`` (Europe/London) the
+    next day has passed — the morning census has said who left overnight and which DRDs were
+    recorded late — and a month once its last day's sitrep is due."""
+    local = now.astimezone(zone())
+    settled = local.date() if local.time() >= ready_at else local.date() - timedelta(days=1)
+    day = settled - timedelta(days=1)
+    last_month = settled.replace(day=1) - timedelta(days=1)
+    return day, last_month.strftime("%Y-%m")
 
 
 def write_returns(settings: Settings, now: datetime | None = None) -> str | None:
@@ -65,7 +69,7 @@ def write_returns(settings: Settings, now: datetime | None = None) -> str | None
     if folder is None:
         return None
     now = now or datetime.now(UTC)
-    day, month = due_periods(now)
+    day, month = due_periods(now, settings.returns_outbox_ready_at)
     level = settings.returns_outbox_level
     with get_read_sessionmaker()() as session:
         files = [

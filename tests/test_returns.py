@@ -373,7 +373,8 @@ def test_the_outbox_writes_each_period_once_and_atomically(
 
     outbox_dir = tmp_path / "outbox"
     settings = Settings(returns_outbox_dir=outbox_dir, returns_outbox_level="trust")
-    now = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # yesterday 31 Oct, last month October
+    # Sun 1 Nov 11:00 GMT: past the 10:00 default, so 31 Oct and October are due
+    now = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
     sitrep = "homeward_sitrep_2026-10-31_trust.csv"
     delays = "homeward_discharge-delays_2026-10_trust.csv"
 
@@ -388,9 +389,19 @@ def test_the_outbox_writes_each_period_once_and_atomically(
     assert list(outbox_dir.iterdir()) == []  # nor half a file under a temporary name
     monkeypatch.setattr(outbox.os, "replace", real_replace)
 
+    # at 06:00 the morning census has not said who left overnight: 30 Oct and September
+    assert outbox.write_returns(settings, datetime(2026, 11, 1, 6, 0, tzinfo=UTC)) == (
+        "returns outbox: wrote homeward_sitrep_2026-10-30_trust.csv, "
+        "homeward_discharge-delays_2026-09_trust.csv"
+    )
     message = outbox.write_returns(settings, now)
     assert message == f"returns outbox: wrote {sitrep}, {delays}"
-    assert sorted(p.name for p in outbox_dir.iterdir()) == [delays, sitrep]
+    assert sorted(p.name for p in outbox_dir.iterdir()) == [
+        "homeward_discharge-delays_2026-09_trust.csv",
+        delays,
+        "homeward_sitrep_2026-10-30_trust.csv",
+        sitrep,
+    ]
     text = (outbox_dir / sitrep).read_text()
     assert text.splitlines()[0] == HEADER
     assert list(csv.reader(io.StringIO(text)))[1:] == [[str(v) for v in r] for r in SITREP_31_OCT]
@@ -402,7 +413,7 @@ def test_the_outbox_writes_each_period_once_and_atomically(
     again = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in outbox_dir.iterdir()}
     assert again == first
     # the next day brings the next day's sitrep only
-    assert outbox.write_returns(settings, datetime(2026, 11, 2, 6, 0, tzinfo=UTC)) == (
+    assert outbox.write_returns(settings, datetime(2026, 11, 2, 10, 30, tzinfo=UTC)) == (
         "returns outbox: wrote homeward_sitrep_2026-11-01_trust.csv"
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     returns_outbox_dir: Path | None = None
     returns_outbox_level: Literal["site", "trust", "system", "region"] = "trust"
     returns_outbox_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # a day's return is due once this local time the next day has passed (the morning census)
+    returns_outbox_ready_at: time = time(10, 0)
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"

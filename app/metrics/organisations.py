@@ -116,11 +116,3 @@ def org_units(
     ]
     units.sort(key=lambda u: (u.region_name, u.icb_name, u.code))
     return units
-
-
-def org_unit(session: Session, level: str, code: str, *, on: date) -> OrgUnit:
-    """One organisation of ``level`` by its code; an unknown code is refused (422)."""
-    for unit in org_units(session, level, on=on):
-        if unit.code == code.strip().upper():
-            return unit
-    raise InvalidParameter("org", f"no {level} '{code}' on {on.isoformat()}")
