@@ -98,6 +98,29 @@ def _progress() -> Progress:
     )
 
 
+@cli.command("reference")
+def reference_load(
+    folder: Annotated[
+        Path, typer.Argument(help="sites.csv, councils.csv, organisations.csv (those present)")
+    ],
+) -> None:
+    """Load a reference folder: site names and trusts, council names, and which system (ICB)
+    and region each trust and council belongs to from which date (docs/returns.md)."""
+    from app.core.db import session_scope
+    from ingest.registry import load_reference_dir
+
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
+    try:
+        with session_scope() as session:
+            counts = load_reference_dir(session, folder)
+    except ValueError as exc:  # a file's line that cannot be loaded: nothing was written
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    said = ", ".join(f"{name}: {n} rows" for name, n in counts.items()) or "no reference files"
+    console.print(f"reference loaded from {folder} ({said})")
+
+
 @cli.command("ingest")
 def ingest_files(
     feed: Annotated[str, typer.Argument(help="beds, care_homes, domiciliary or patients")],
@@ -340,11 +363,12 @@ def scheduler(
 ) -> None:
     """Run the feed scheduler as its own process (production: exactly one of these)."""
     from app.demo import simulator_jobs
+    from app.outbox import outbox_jobs
     from ingest.scheduler import run_blocking
 
     _logging(log_level)
     settings = get_settings()
-    run_blocking(settings, simulator_jobs(settings))
+    run_blocking(settings, [*simulator_jobs(settings), *outbox_jobs(settings)])
 
 
 @cli.command("serve")

@@ -23,9 +23,12 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.run_scheduler:
         from app.demo import simulator_jobs
+        from app.outbox import outbox_jobs
         from ingest.scheduler import start_embedded_scheduler
 
-        scheduler = start_embedded_scheduler(settings, simulator_jobs(settings))
+        scheduler = start_embedded_scheduler(
+            settings, [*simulator_jobs(settings), *outbox_jobs(settings)]
+        )
     try:
         yield
     finally:

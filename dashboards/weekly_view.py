@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from app.metrics import flow, timebase, trends, windows
 from app.metrics.cache import cached
@@ -155,3 +156,43 @@ def read_span(value: Any) -> int:
     except (TypeError, ValueError):
         return DEFAULT_SPAN
     return span if span in SPAN_CHOICES else DEFAULT_SPAN
+
+
+# --- the returns of the week (docs/returns.md) ----------------------------------------------
+
+RETURNS_API = "/api/v1/returns"
+
+
+@dataclass(frozen=True)
+class ReturnLink:
+    """A download of a return: its words and the API address that writes it as CSV."""
+
+    label: str
+    href: str
+
+
+def _return_href(name: str, **params: str) -> str:
+    return f"{RETURNS_API}/{name}?{urlencode({**params, 'format': 'csv'})}"
+
+
+def sitrep_links(week_end: date, level: str = "trust") -> list[ReturnLink]:
+    """The daily acute discharge sitrep of each day of the week ending ``week_end``."""
+    week = windows.week_ending(week_end)
+    days = [week.start + timedelta(days=k) for k in range((week.end - week.start).days + 1)]
+    return [
+        ReturnLink(formats.day(day), _return_href("sitrep", date=day.isoformat(), level=level))
+        for day in days
+    ]
+
+
+def discharge_delay_links(week_end: date, level: str = "trust") -> list[ReturnLink]:
+    """The monthly discharge-delay measures of the month(s) the week falls in."""
+    week = windows.week_ending(week_end)
+    months = sorted({week.start.strftime("%Y-%m"), week.end.strftime("%Y-%m")})
+    return [
+        ReturnLink(
+            date.fromisoformat(f"{month}-01").strftime("%B %Y"),
+            _return_href("discharge-delays", month=month, level=level),
+        )
+        for month in months
+    ]

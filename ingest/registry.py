@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ingest.bulk import table_of, upsert
 from ingest.notices import NoticeSink
+from ingest.reference import load_organisations
 from models import CareHome, Council, HomeCareProvider, Site, Ward
 
 WardKey = tuple[str, str]  # (site_code, ward_code)
@@ -252,10 +253,13 @@ def ensure_providers(
 
 
 def load_reference_dir(session: Session, path: Path) -> dict[str, int]:
-    """Upsert ``sites.csv`` and ``councils.csv`` from a reference folder; returns rows per file.
+    """Upsert ``sites.csv``, ``councils.csv`` and ``organisations.csv`` from a reference folder;
+    returns rows per file.
 
     ``sites.csv``: site_code, site_name, trust_code, trust_name, kind (acute|community).
-    ``councils.csv``: local_authority_code, name. A missing file is skipped. Wards already
+    ``councils.csv``: local_authority_code, name. ``organisations.csv``: which system (ICB) and
+    region each trust and council belongs to, from which date (``ingest.reference``). A missing
+    file is skipped. Wards already
     registered from the patients feed on a site that turns out to be community are moved
     to the community bed base unless a beds feed has named their bed base.
     """
@@ -306,6 +310,9 @@ def load_reference_dir(session: Session, path: Path) -> dict[str, int]:
         ]
         upsert(session, Council, council_rows, key=["local_authority_code"])
         counts["councils"] = len(council_rows)
+    organisations_file = path / "organisations.csv"
+    if organisations_file.exists():
+        counts["organisations"] = load_organisations(session, organisations_file)
     session.flush()
     return counts
 

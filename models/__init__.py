@@ -11,7 +11,15 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
-from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
+from models.reference import (
+    CareHome,
+    Council,
+    DelayReason,
+    HomeCareProvider,
+    OrganisationMapping,
+    Site,
+    Ward,
+)
 from models.security import ApiToken, AuditEvent, User, UserSession
 from models.spells import (
     Spell,
@@ -39,6 +47,7 @@ __all__ = [
     "HttpSourceState",
     "IngestNotice",
     "IngestRun",
+    "OrganisationMapping",
     "QuarantinedRow",
     "SchedulerHeartbeat",
     "SchedulerJobRun",

@@ -1,6 +1,9 @@
-"""Reference data: sites, wards, councils, care homes, home-care providers, delay reasons."""
+"""Reference data: sites, wards, councils, care homes, home-care providers, delay reasons, and
+the organisations they roll up to (trusts and councils to a system and region, by date)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,3 +87,26 @@ class DelayReason(Base):
     dtoc_code: Mapped[str] = mapped_column(String(4))
     default_agency: Mapped[str] = mapped_column(String(12))
     catalogue_version: Mapped[str] = mapped_column(String(16))
+
+
+ORGANISATION_KINDS = ("trust", "council")
+
+
+class OrganisationMapping(Base):
+    """Which system (ICB) and region a trust or council belongs to from ``effective_from``
+    (reference ``organisations.csv``): the row in force on a day is the latest that starts on
+    or before it, so a return for a past period uses the mapping of that period."""
+
+    __tablename__ = "organisation_mappings"
+    __table_args__ = (
+        CheckConstraint("org_kind IN ('trust','council')", name="org_kind"),
+        {"info": {"revision": "0006_organisations"}},
+    )
+
+    org_code: Mapped[str] = mapped_column(String(12), primary_key=True)  # ODS or ONS code
+    effective_from: Mapped[date] = mapped_column(primary_key=True)
+    org_kind: Mapped[str] = mapped_column(String(8))
+    icb_code: Mapped[str] = mapped_column(String(12))
+    icb_name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(12))
+    region_name: Mapped[str] = mapped_column(String(200))

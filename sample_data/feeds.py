@@ -67,6 +67,16 @@ PATIENT_COLUMNS = (
 )
 SITE_COLUMNS = ("site_code", "site_name", "trust_code", "trust_name", "kind")
 COUNCIL_COLUMNS = ("local_authority_code", "name")
+#: the columns ``ingest.reference.load_organisations`` reads
+ORGANISATION_COLUMNS = (
+    "org_code",
+    "org_kind",
+    "icb_code",
+    "icb_name",
+    "region_code",
+    "region_name",
+    "effective_from",
+)
 
 FEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "beds": BED_COLUMNS,
@@ -153,6 +163,35 @@ def reference_rows(orgs: Organisations) -> tuple[list[list[str]], list[list[str]
     sites = [[s.code, s.name, s.trust_code, s.trust_name, s.kind] for s in orgs.sites]
     councils = [[c.code, c.name] for c in orgs.councils]
     return sites, councils
+
+
+#: NHS England's seven regions (ODS codes): the synthetic systems are spread over them in turn
+REGIONS = (
+    ("Y63", "North East and Yorkshire"),
+    ("Y62", "North West"),
+    ("Y60", "Midlands"),
+    ("Y61", "East of England"),
+    ("Y56", "London"),
+    ("Y59", "South East"),
+    ("Y58", "South West"),
+)
+#: the day the integrated care boards were established
+ICB_ESTABLISHED = "2022-07-01"
+
+
+def organisation_rows(orgs: Organisations) -> list[list[str]]:
+    """``organisations.csv``: each trust and council of a system under that system's ICB."""
+    rows: list[list[str]] = []
+    for index, system in enumerate(orgs.systems):
+        icb_code = f"Q{chr(65 + index // 26)}{chr(65 + index % 26)}"
+        icb_name = f"NHS {system.name.removesuffix(' ICS')} Integrated Care Board"
+        region_code, region_name = REGIONS[index % len(REGIONS)]
+        mapped = [icb_code, icb_name, region_code, region_name, ICB_ESTABLISHED]
+        for trust in sorted({site.trust_code for site in system.sites}):
+            rows.append([trust, "trust", *mapped])
+        for council in system.councils:
+            rows.append([council.code, "council", *mapped])
+    return rows
 
 
 def write_csv(

@@ -241,7 +241,11 @@ def _write_reference(world: World, out_dir: Path) -> list[Path]:
     councils_path = out_dir / "reference" / "councils.csv"
     feeds.write_csv(sites_path, feeds.SITE_COLUMNS, sites)
     feeds.write_csv(councils_path, feeds.COUNCIL_COLUMNS, councils)
-    return [sites_path, councils_path]
+    organisations_path = out_dir / "reference" / "organisations.csv"
+    feeds.write_csv(
+        organisations_path, feeds.ORGANISATION_COLUMNS, feeds.organisation_rows(world.orgs)
+    )
+    return [sites_path, councils_path, organisations_path]
 
 
 def simulate(config: GeneratorConfig) -> World:

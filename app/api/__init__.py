@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from app.api import admin, auth, capacity, feeds, flow, forecast, health, patients, registry, trends
+from app.api import (
+    admin,
+    auth,
+    capacity,
+    feeds,
+    flow,
+    forecast,
+    health,
+    patients,
+    registry,
+    returns,
+    trends,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 # The prefixes do not overlap, so the order only decides how many routes a request is
@@ -14,6 +26,7 @@ api_router.include_router(trends.router)
 api_router.include_router(forecast.router)
 api_router.include_router(patients.router)
 api_router.include_router(registry.router)
+api_router.include_router(returns.router)
 api_router.include_router(feeds.router)
 api_router.include_router(auth.router)
 api_router.include_router(admin.router)

@@ -14,6 +14,7 @@ from app.metrics.schemas import (
     FlowBreakdown,
     FlowSummary,
     NctrDay,
+    OrganisationFlowSummary,
     Red2Green,
 )
 
@@ -28,6 +29,29 @@ DelayedDaysGroupBy = Literal[
 def summary(at: At = None, site: SiteCode = None) -> Response:
     """The system and each site at a moment: occupancy, NCtR, long stays, waits, escalation."""
     return cached_response(flow.summary, FlowSummary, now_bound=at is None, at=at, site=site)
+
+
+@router.get(
+    "/by-organisation",
+    response_model=OrganisationFlowSummary,
+    operation_id="flow_by_organisation",
+)
+def by_organisation(
+    level: Annotated[
+        Literal["site", "trust", "system", "region"],
+        Query(description="sites, trusts, systems (ICBs) or regions (docs/returns.md)"),
+    ],
+    at: At = None,
+) -> Response:
+    """The summary at a moment for each organisation of a level: sites roll up to trusts,
+    trusts to systems and regions by the organisations reference in force that day."""
+    return cached_response(
+        flow.by_organisation,
+        OrganisationFlowSummary,
+        now_bound=at is None,
+        level=level,
+        at=at,
+    )
 
 
 @router.get("/nctr-daily", response_model=list[NctrDay], operation_id="flow_nctr_daily")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     max_line_kib: int = Field(default=1024, ge=4, le=64 * 1024)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
+    # The returns outbox (docs/returns.md): the scheduler writes each finished day's sitrep and
+    # each finished month's discharge-delay measures here, once, for the trust's submission
+    # process to pick up; unset, nothing is written.
+    returns_outbox_dir: Path | None = None
+    returns_outbox_level: Literal["site", "trust", "system", "region"] = "trust"
+    returns_outbox_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # a day's return is due once this local time the next day has passed (the morning census)
+    returns_outbox_ready_at: time = time(10, 0)
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"

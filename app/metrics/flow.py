@@ -30,6 +30,7 @@ from app.metrics.freshness import as_of as feed_as_of
 from app.metrics.freshness import feed_status
 from app.metrics.in_hospital import InHospital, in_hospital_at, total
 from app.metrics.occupancy import BedsKey, combined, occupancy_at
+from app.metrics.organisations import check_level, org_units
 from app.metrics.queries import (
     AGENCY_LABELS,
     GENERAL_ACUTE,
@@ -45,6 +46,7 @@ from app.metrics.rollups import (
     DAY_COUNTS,
     DISCHARGE_COUNTS,
     WARD_TOTALS,
+    SiteScope,
     bed_days,
     day_counts,
     day_totals,
@@ -64,6 +66,8 @@ from app.metrics.schemas import (
     FlowSummary,
     NctrDay,
     Occupancy,
+    OrganisationFlow,
+    OrganisationFlowSummary,
     ReasonCategoryGroup,
     Red2Green,
     Red2GreenCounts,
@@ -189,6 +193,57 @@ def summary(
     )
 
 
+def by_organisation(
+    session: Session, *, level: str, at: datetime | None = None
+) -> OrganisationFlowSummary:
+    """The summary's picture of each organisation of ``level`` (site, trust, system, region)
+    at ``at``: its sites' patients and G&A beds together, escalation scored on them; the
+    waiting by pathway has its demand only (care capacity is by council, not organisation)."""
+    at = resolve_at(at)
+    units = org_units(session, check_level(level), on=local_date(at))
+    by_site = in_hospital_at(session, at, None)
+    occupancy = {
+        key[0]: value for key, value in occupancy_at(session, [at], site=None).get(at, {}).items()
+    }
+    scope: Literal["site", "system"] = "site" if level in ("site", "trust") else "system"
+    organisations = []
+    for unit in units:
+        census = total(by_site.get(code, InHospital()) for code in unit.sites)
+        unit_occupancy = combined(occupancy.get(code, Occupancy()) for code in unit.sites)
+        waiting = capacity.waiting(
+            census.demand, p1_packages=None, p1_hours=None, p2_beds=None, p3_by_care_type=None
+        )
+        values = _escalation_values(unit_occupancy, census, None, None)
+        area = AreaFlow(
+            site_code=unit.sites[0] if level == "site" else None,
+            name=unit.name,
+            kind=level,
+            occupancy=unit_occupancy,
+            in_hospital=census.in_hospital,
+            nctr_in_hospital=census.nctr,
+            long_stays=census.long_stays(),
+            delay_bands=census.bands,
+            waiting_by_pathway=waiting,
+            escalation=escalate(values, scope=scope),
+        )
+        organisations.append(
+            OrganisationFlow(
+                level=level,
+                org_code=unit.code,
+                org_name=unit.name,
+                icb_code=unit.icb_code,
+                icb_name=unit.icb_name,
+                region_code=unit.region_code,
+                region_name=unit.region_name,
+                site_codes=list(unit.sites),
+                area=area,
+            )
+        )
+    return OrganisationFlowSummary(
+        at=at, level=level, organisations=organisations, as_of=feed_as_of(session, at)
+    )
+
+
 # --- the acute discharge sitrep, day by day -------------------------------------------------
 
 
@@ -199,12 +254,14 @@ def nctr_daily(
     end: date,
     site: str | None = None,
     at: datetime | None = None,
+    sites: Sequence[str] | None = None,
 ) -> list[NctrDay]:
     """Per day: NCtR patients discharged (by/after 17:00) and remaining at midnight (§4.2a);
-    a day not over at ``at`` (default now) is marked ``partial``: its counts are so far."""
+    a day not over at ``at`` (default now) is marked ``partial``: its counts are so far.
+    ``sites`` (an organisation's, ``app.metrics.organisations``) counts those sites together."""
     check_range(start, end)
     today = local_date(resolve_at(at))
-    code = _site_code(session, site)
+    code = _scope(session, site, sites)
     remaining = day_counts(session, start, end, code)["nctr"].tolist()
     discharged = discharge_counts(session, start, end, code, split_1700=True)
     return [
@@ -230,6 +287,16 @@ def nctr_daily(
 def _site_code(session: Session, site: str | None) -> str | None:
     site_row = require_site(session, site)
     return site_row.site_code if site_row else None
+
+
+def _scope(session: Session, site: str | None, sites: Sequence[str] | None) -> SiteScope:
+    """What a figure covers: the ``sites`` of an organisation when given, else ``site``."""
+    return tuple(sites) if sites is not None else _site_code(session, site)
+
+
+def _one_site(code: SiteScope) -> str | None:
+    """The ``site`` a response names: the site code, or None for several or every site."""
+    return code if isinstance(code, str) else None
 
 
 # --- delayed days ---------------------------------------------------------------------------
@@ -289,16 +356,18 @@ def delayed_days(
     reason: str | None = None,
     agency: str | None = None,
     min_days: int | None = None,
+    sites: Sequence[str] | None = None,
 ) -> DelayedDays:
     """Delayed days (bed days lost) in ``start``–``end``, optionally by one attribute (§4.3).
 
     The filters keep the delayed days whose ward (of ``site``), council, pathway, reason or
     agency *in force on that day* is the one given — each day is attributed as §4.3 says — and,
     with ``min_days``, only the days on which the patient had been at least that many days
-    beyond the DRD in force (``day − DRD``, §4.4).
+    beyond the DRD in force (``day − DRD``, §4.4). ``sites`` (an organisation's) counts those
+    sites together.
     """
     check_range(start, end)
-    code = _site_code(session, site)
+    code = _scope(session, site, sites)
     if group_by is not None and group_by not in DELAYED_DAYS_GROUPS:
         raise InvalidParameter("group_by", f"must be one of {', '.join(DELAYED_DAYS_GROUPS)}")
     if min_days is not None and min_days < 0:
@@ -324,7 +393,9 @@ def delayed_days(
             )
             or 0
         )
-        return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
+        return DelayedDays(
+            start=start, end=end, site=_one_site(code), group_by=None, total=total, groups=[]
+        )
     query: Select[*tuple[Any, ...]]
     if group_by == "site":
         delayed = func.sum(WARD_TOTALS.nctr_days)
@@ -364,7 +435,7 @@ def delayed_days(
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     ]
     return DelayedDays(
-        start=start, end=end, site=code, group_by=group_by, total=total, groups=groups
+        start=start, end=end, site=_one_site(code), group_by=group_by, total=total, groups=groups
     )
 
 
@@ -389,7 +460,7 @@ def _filtered_delayed_days(
     *,
     start: date,
     end: date,
-    code: str | None,
+    code: SiteScope,
     group_by: str | None,
     narrowing: DelayedDaysFilters,
 ) -> DelayedDays:
@@ -442,14 +513,16 @@ def _filtered_delayed_days(
             counts[_group_key(values) if values else None] += int(n)
     total = sum(counts.values())
     if group_by is None:
-        return DelayedDays(start=start, end=end, site=code, group_by=None, total=total, groups=[])
+        return DelayedDays(
+            start=start, end=end, site=_one_site(code), group_by=None, total=total, groups=[]
+        )
     label = _labeller(session, group_by)
     groups = [
         DelayedDaysGroup(key=key, label=label(key), delayed_days=n, share=n / total)
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     ]
     return DelayedDays(
-        start=start, end=end, site=code, group_by=group_by, total=total, groups=groups
+        start=start, end=end, site=_one_site(code), group_by=group_by, total=total, groups=groups
     )
 
 
@@ -507,11 +580,17 @@ def delayed_days_by_category(
 
 
 def discharge_delays(
-    session: Session, *, start: date, end: date, site: str | None = None
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    site: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> DischargeDelays:
-    """Discharges in ``start``–``end`` by days from the DRD in force at discharge (§4.4)."""
+    """Discharges in ``start``–``end`` by days from the DRD in force at discharge (§4.4);
+    ``sites`` (an organisation's) counts those sites together."""
     check_range(start, end)
-    code = _site_code(session, site)
+    code = _scope(session, site, sites)
     counts: dict[str, tuple[int, int]] = {}
     for band_name, n, days_lost in session.execute(
         select(
@@ -532,7 +611,7 @@ def discharge_delays(
     return DischargeDelays(
         start=start,
         end=end,
-        site=code,
+        site=_one_site(code),
         discharges=discharges,
         bands=[
             DelayBand(

@@ -24,9 +24,18 @@ DISCHARGE_COUNTS = SpellDischargeCount
 WITHIN_1_DAY_BANDS = ("0", "1")
 
 
-def in_site(column: SQLColumnExpression[str], site: str | None) -> ColumnElement[bool]:
-    """SQL: ``column`` is the site, or no condition for the whole system."""
-    return column == site if site is not None else true()
+#: what a figure covers: one site code, several (an organisation's, ``app.metrics.organisations``)
+#: or None for every site
+SiteScope = str | tuple[str, ...] | None
+
+
+def in_site(column: SQLColumnExpression[str], site: SiteScope) -> ColumnElement[bool]:
+    """SQL: ``column`` is the site (one of the sites), or no condition for the whole system."""
+    if site is None:
+        return true()
+    if isinstance(site, tuple):
+        return column.in_(site)
+    return column == site
 
 
 def bed_days(condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
@@ -49,7 +58,7 @@ def day_totals() -> list[ColumnElement[int]]:
     ]
 
 
-def day_counts(session: Session, start: date, end: date, site: str | None) -> pd.DataFrame:
+def day_counts(session: Session, start: date, end: date, site: SiteScope) -> pd.DataFrame:
     """Per day of ``start``–``end`` (every day, zeros included): bed days whose end found the
     patient NCtR (``nctr``), and red, green and not-recorded days."""
     rows = session.execute(
@@ -70,7 +79,7 @@ def discharge_sum(condition: ColumnElement[bool] | None = None) -> ColumnElement
 
 
 def discharge_counts(
-    session: Session, start: date, end: date, site: str | None, *, split_1700: bool = False
+    session: Session, start: date, end: date, site: SiteScope, *, split_1700: bool = False
 ) -> pd.DataFrame:
     """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
     ``split_1700``, those by 17:00), and those within one day of the DRD."""

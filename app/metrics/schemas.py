@@ -501,3 +501,59 @@ class CommunityBeds(BaseModel):
         "the P2 supply (§4.7)"
     )
     wards: int = Field(description="community wards with a bed snapshot by then")
+
+
+# --- the returns (app/metrics/returns.py) ---------------------------------------------------
+
+
+class ReturnRow(BaseModel):
+    """One line of a return in NHS England's long format (docs/returns.md)."""
+
+    period: str = Field(description="the day (YYYY-MM-DD) or month (YYYY-MM) reported")
+    level: str = Field(description="Site, Trust, ICB or Region")
+    region: str = Field(description="the NHS England region's name")
+    icb: str = Field(description="the system's (ICB's) name; empty on a region's rows")
+    org_code: str = Field(description="the organisation's ODS code")
+    org_name: str
+    metric: str
+    metric_type: str = Field(description="Count or Percentage (0–100, one decimal)")
+    metric_group: str
+    value: int | float | None = Field(description="empty when there is nothing to divide by")
+
+
+class ReturnFile(BaseModel):
+    """A return for one period at one level: its rows, and whether the period is over."""
+
+    name: Literal["sitrep", "discharge-delays"]
+    period: str
+    start: date
+    end: date
+    level: str
+    partial: bool = Field(
+        description="the period is not over yet: its counts are so far, not final"
+    )
+    rows: list[ReturnRow]
+
+
+class OrganisationFlow(BaseModel):
+    """The flow picture of one organisation (site, trust, system or region) at a moment."""
+
+    level: str = Field(description="site, trust, system or region")
+    org_code: str = Field(description="ODS code; empty for 'Not mapped'")
+    org_name: str
+    icb_code: str
+    icb_name: str
+    region_code: str
+    region_name: str
+    site_codes: list[str] = Field(description="the sites the figures cover")
+    area: AreaFlow
+
+
+class OrganisationFlowSummary(BaseModel):
+    """:class:`FlowSummary` at a level: each organisation's sites together (app/metrics/
+    organisations.py), by the mapping in force on the day of ``at``."""
+
+    at: datetime
+    level: str
+    organisations: list[OrganisationFlow]
+    as_of: dict[str, datetime | None] = Field(description="newest data of each feed used")

@@ -76,6 +76,7 @@ API_RULES: tuple[Rule, ...] = (
     Rule(GET, "/api/v1/metrics/**", AGGREGATES),
     Rule(GET, "/api/v1/forecast/**", AGGREGATES),
     Rule(POST, "/api/v1/forecast/what-if", AGGREGATES),  # a scenario: aggregates, no change
+    Rule(GET, "/api/v1/returns/**", AGGREGATES),  # NHS England's returns: aggregates only
     # Patient level: coordinators only. Not admin: managing the system does not need
     # identifiable data (Caldicott principle 3, the minimum necessary).
     Rule(GET, "/api/v1/patients/**", PATIENT_LEVEL, patient_level=True),

@@ -68,6 +68,34 @@ def _chart_panel(trend: WeeklyTrend, index: int) -> html.Section:
     )
 
 
+def _returns_panel(data: view.WeeklyReport) -> html.Section:
+    """Downloads of the NHS England returns for the chosen week (docs/returns.md)."""
+
+    def links(items: list[view.ReturnLink], list_id: str) -> html.Ul:
+        return html.Ul(
+            [html.Li(html.A(link.label, href=link.href, download="")) for link in items],
+            id=list_id,
+            className="returns-links",
+        )
+
+    return html.Section(
+        [
+            html.H2("Returns for NHS England"),
+            html.P(
+                "The returns Homeward fills in from the same figures as this report, in NHS "
+                "England's long format (CSV), by trust. A day or month that is not over yet "
+                "is so far, not final.",
+            ),
+            html.H3("Daily acute discharge sitrep", className="h5"),
+            links(view.sitrep_links(data.week_end), "returns-sitrep"),
+            html.H3("Monthly discharge-delay measures", className="h5"),
+            links(view.discharge_delay_links(data.week_end), "returns-discharge-delays"),
+        ],
+        className="hw-panel no-print",
+        id="weekly-returns",
+    )
+
+
 def _content(data: view.WeeklyReport) -> list[Any]:
     tables = [
         components.simple_table(
@@ -112,6 +140,7 @@ def _content(data: view.WeeklyReport) -> list[Any]:
             className="hw-panel",
         ),
         forecast_view.coming_days_section(data.coming_days),
+        _returns_panel(data),
     ]
 
 
