@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,7 +41,7 @@ WriterDep = Annotated[Principal, Depends(require_roles(*ACTION_WRITERS))]
 ReaderDep = Annotated[Principal, Depends(require_roles(*ACTION_READERS))]
 WallDep = Annotated[Principal, Depends(require_roles(*AGGREGATES))]
 
-_NOT_FOUND = {404: {"description": "no action with that id"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no action with that id"}}
 
 
 @contextmanager
