@@ -45,6 +45,7 @@ from app.actions.schemas import (
     StatusChange,
     UpdateCreate,
 )
+from app.core import events
 from app.domain import days
 from app.domain.vocabularies import PATHWAYS
 from models.actions import Action, ActionChange, ActionUpdate
@@ -368,8 +369,12 @@ def _record(
 
 
 def _finish(session: Session, commit: bool) -> None:
+    """Commit (and tell this process's metrics cache, whose data version counts action
+    changes: the charts mark actions), or only flush for a caller that commits itself — it
+    then calls ``app.core.events.announce_data_changed()`` after its commit."""
     if commit:
         session.commit()
+        events.announce_data_changed()
     else:
         session.flush()
 
