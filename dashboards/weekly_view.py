@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.metrics import actions as metric_actions
 from app.metrics import flow, timebase, trends, windows
 from app.metrics.cache import cached
-from app.metrics.schemas import WeeklyTrend
+from app.metrics.schemas import ActionMark, ActionsThisWeek, WeeklyTrend, WhatMoved
 from dashboards import figures, formats, report
 
 REPORT_METRICS = (
@@ -40,6 +41,8 @@ class WeeklyReport:
     weeks: int
     trends: list[WeeklyTrend]
     tables: list[report.BreakdownTable]
+    actions: ActionsThisWeek | None = None
+    what_moved: WhatMoved | None = None
 
     @property
     def week_start(self) -> date:
@@ -104,7 +107,15 @@ def gather(
                 ],
             )
         )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables)
+    actions = cached(
+        session, metric_actions.this_week, now_bound=False, week_end=week_end, site=site
+    )
+    moved = (
+        cached(session, metric_actions.what_moved, now_bound=False, end=week_end, site=site)
+        if with_trends
+        else None
+    )
+    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, actions, moved)
 
 
 def figure(trend: WeeklyTrend) -> Any:
@@ -128,6 +139,15 @@ def figure(trend: WeeklyTrend) -> Any:
         target=trend.metric.target,
         provisional=trend.provisional,
         value_format=".1f",
+        actions=[(mark.raised_on, action_words(mark)) for mark in trend.actions],
+    )
+
+
+def action_words(mark: ActionMark) -> str:
+    """The hover text of an action's marker: what, who, when raised, where it stands."""
+    return (
+        f"Action raised {formats.day(mark.raised_on)}: {mark.title} "
+        f"({mark.organisation}, {mark.owner}; {mark.status})"
     )
 
 
