@@ -21,13 +21,22 @@ from app.metrics.queries import require_site
 from app.metrics.registry import METRICS, get_metric
 from app.metrics.schemas import (
     ActionBrief,
+    ActionsByOrganisation,
     ActionEffect,
     ActionMark,
     ActionsThisWeek,
+    OrganisationActions,
     WhatMoved,
 )
-from app.metrics.timebase import day_end, day_start, local_date, sunday_on_or_before
+from app.metrics.timebase import (
+    day_end,
+    day_start,
+    local_date,
+    now_utc,
+    sunday_on_or_before,
+)
 from models.actions import Action
+from models.reference import CareHome, Council, HomeCareProvider, Site
 
 WEEKS_BEFORE = 8  # the baseline: weeks before the action's week
 WEEKS_AFTER = 4  # weeks after the action's week; an action this recent or older is judged
@@ -247,4 +256,61 @@ def what_moved(
         weeks_after=weeks_after,
         site=site,
         effects=effects,
+    )
+
+
+def _organisation_names(session: Session) -> dict[tuple[str, str], str]:
+    names: dict[tuple[str, str], str] = {}
+    for code, name in session.execute(select(Site.trust_code, Site.trust_name)):
+        names.setdefault(("trust", code), name or code)
+    for code, name in session.execute(select(Council.local_authority_code, Council.name)):
+        names[("council", code)] = name
+    for code, name in session.execute(select(CareHome.cqc_location_id, CareHome.home_name)):
+        names[("provider", code)] = name
+    for code, name in session.execute(
+        select(HomeCareProvider.provider_id, HomeCareProvider.provider_name)
+    ):
+        names[("provider", code)] = name
+    return names
+
+
+def by_organisation(
+    session: Session, *, today: date | None = None, titles: int = 3
+) -> ActionsByOrganisation:
+    """Open actions per owning organisation and how many are overdue (open, and ``today`` is
+    after the due date), the organisations with the most overdue first, then the most open;
+    with up to ``titles`` overdue titles each, longest overdue first."""
+    today = today or local_date(now_utc())
+    rows = session.execute(
+        select(Action.organisation_kind, Action.organisation_code, Action.title, Action.due_date)
+        .where(Action.status == "open")
+        .order_by(Action.due_date, Action.id)
+    ).all()
+    names = _organisation_names(session) if rows else {}
+    counts: dict[tuple[str, str], list[int]] = {}
+    late: dict[tuple[str, str], list[str]] = {}
+    for kind, code, title, due in rows:
+        key = (kind, code)
+        tally = counts.setdefault(key, [0, 0])
+        tally[0] += 1
+        if today > due:
+            tally[1] += 1
+            late.setdefault(key, []).append(title)
+    organisations = [
+        OrganisationActions(
+            kind=key[0],
+            code=key[1],
+            name=names.get(key, key[1]),
+            open=tally[0],
+            overdue=tally[1],
+            overdue_titles=late.get(key, [])[:titles],
+        )
+        for key, tally in counts.items()
+    ]
+    organisations.sort(key=lambda o: (-o.overdue, -o.open, o.name))
+    return ActionsByOrganisation(
+        today=today,
+        open=sum(o.open for o in organisations),
+        overdue=sum(o.overdue for o in organisations),
+        organisations=organisations,
     )

@@ -558,4 +558,25 @@ class WhatMoved(BaseModel):
     effects: list[ActionEffect]
 
 
+class OrganisationActions(BaseModel):
+    """One organisation's open actions, for the wall: how many, how many overdue."""
+
+    kind: Literal["trust", "council", "provider"]
+    code: str
+    name: str
+    open: int = Field(description="open actions (overdue ones included)")
+    overdue: int = Field(description="open actions past their due date")
+    overdue_titles: list[str] = Field(description="the overdue ones' titles, longest overdue first")
+
+
+class ActionsByOrganisation(BaseModel):
+    """Open and overdue actions per owning organisation (most overdue first): titles and
+    counts only, never a patient identifier (an action cannot hold one)."""
+
+    today: date = Field(description="the Europe/London day overdue is judged on")
+    open: int
+    overdue: int
+    organisations: list[OrganisationActions]
+
+
 WeeklyTrend.model_rebuild()  # its ``actions`` are defined after it

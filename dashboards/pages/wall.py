@@ -27,7 +27,7 @@ from dash import (
     html,
 )
 
-from dashboards import components, definitions, formats
+from dashboards import actions_view, components, definitions, formats
 from dashboards import wall_data as wd
 from dashboards.data import parse_at, query_int, read_session, safe_layout
 
@@ -317,6 +317,7 @@ def layout(
                 ],
                 className="wall-capacity",
             ),
+            actions_view.wall_tile(at, refresh_seconds),
             html.Div(
                 components.freshness_strip(wall.freshness, compact=True),
                 id="wall-freshness",
