@@ -20,7 +20,7 @@ from app.metrics.cache import data_version
 from app.metrics.registry import METRICS
 from models.capacity import BedSnapshot
 from models.ingest import IngestRun
-from models.reference import Site, Ward
+from models.reference import Council, Site, Ward
 from tests.security_helpers import (  # noqa: F401
     FakeClock,
     build_secure_app,
@@ -207,3 +207,43 @@ def test_the_api_trend_marks_a_new_action_at_once(engine: Engine) -> None:
     assert [
         (m["title"], m["status"], m["owner"], m["raised_on"], m["week_ending"]) for m in marks
     ] == [("Board round before 10:00", "open", "Ana Patel", "2026-11-04", "2026-11-08")]
+
+
+def test_open_and_overdue_by_organisation(session: Session) -> None:
+    """The wall's counts: overdue the day after the due date, most overdue first."""
+    build(session.get_bind())  # type: ignore[arg-type]
+    with session.begin_nested():
+        session.add(Council(local_authority_code="E06000901", name="Northshire Council"))
+    session.commit()
+    at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+
+    def make(title: str, kind: str, code: str, due: str) -> int:
+        data = ActionCreate(
+            title=title,
+            organisation_kind=kind,  # type: ignore[arg-type]
+            organisation_code=code,
+            owner="Sam Reid",
+            due_date=date.fromisoformat(due),
+        )
+        return store.create_action(session, data, WHO, metrics=METRICS, now=at).id
+
+    make("Trust, due on the day", "trust", "RXA", "2026-11-10")
+    make("Trust, later", "trust", "RXA", "2026-11-20")
+    make("Council, a day late", "council", "E06000901", "2026-11-09")
+    make("Council, two days late", "council", "E06000901", "2026-11-08")
+    closed = make("Council, closed", "council", "E06000901", "2026-11-01")
+    store.change_status(session, closed, StatusChange(status="done"), WHO, now=at)
+
+    wall = metric_actions.by_organisation(session, today=date(2026, 11, 10))
+    assert (wall.open, wall.overdue) == (4, 2)
+    rows = [(o.name, o.open, o.overdue, o.overdue_titles) for o in wall.organisations]
+    assert rows == [
+        ("Northshire Council", 2, 2, ["Council, two days late", "Council, a day late"]),
+        ("Riverside", 2, 0, []),  # the trust's name is its sites' trust_name
+    ]
+    # on the due day itself nothing of the trust's is overdue; the day after, one is
+    next_day = metric_actions.by_organisation(session, today=date(2026, 11, 11))
+    assert [(o.code, o.overdue) for o in next_day.organisations] == [
+        ("E06000901", 2),
+        ("RXA", 1),
+    ]
