@@ -21,9 +21,9 @@ from app.metrics.queries import require_site
 from app.metrics.registry import METRICS, get_metric
 from app.metrics.schemas import (
     ActionBrief,
-    ActionsByOrganisation,
     ActionEffect,
     ActionMark,
+    ActionsByOrganisation,
     ActionsThisWeek,
     OrganisationActions,
     WhatMoved,
