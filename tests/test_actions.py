@@ -208,6 +208,9 @@ def test_unknown_ids_and_bad_filters(app: FastAPI) -> None:
     assert coordinator.get("/api/v1/actions/99").status_code == 404
     assert coordinator.patch("/api/v1/actions/99", json={"owner": "A"}).status_code == 404
     assert coordinator.get("/api/v1/actions/99/history").status_code == 404
+    # beyond a 32-bit id (PostgreSQL's integer): refused, not a server error
+    assert coordinator.get("/api/v1/actions/151886228683").status_code == 422
+    assert coordinator.get("/api/v1/actions?meeting_id=151886228683").status_code == 422
     assert coordinator.post("/api/v1/actions/99/status", json={"status": "x"}).status_code == 422
     assert coordinator.get("/api/v1/actions?metric=nope").status_code == 422
     assert coordinator.get("/api/v1/actions?hicm_change=0").status_code == 422

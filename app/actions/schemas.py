@@ -20,6 +20,7 @@ TITLE_MAX = 200
 OWNER_MAX = 150
 UPDATE_MAX = 2000
 VIEW_MAX = 500
+MAX_ID = 2**31 - 1  # an id is a 32-bit integer on PostgreSQL
 
 
 class _Strict(BaseModel):
@@ -68,7 +69,9 @@ class ActionCreate(_Strict):
         max_length=VIEW_MAX,
         description="a saved coordinator view: the coordinator page's URL query (?site=…)",
     )
-    meeting_id: int | None = Field(None, ge=1, description="the meeting it was raised in")
+    meeting_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="the meeting it was raised in"
+    )
 
 
 class ActionPatch(_Strict):
@@ -83,7 +86,7 @@ class ActionPatch(_Strict):
     metric: str | None = Field(None, max_length=64)
     scope: ActionScope | None = None
     coordinator_view: str | None = Field(None, max_length=VIEW_MAX)
-    meeting_id: int | None = Field(None, ge=1)
+    meeting_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class StatusChange(_Strict):

@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.actions import rules
 from app.actions.schemas import (
+    MAX_ID,
     ActionChangeOut,
     ActionCreate,
     ActionFilter,
@@ -224,6 +225,8 @@ def _outs(session: Session, rows: list[Action], today: date) -> list[ActionOut]:
 
 
 def _load(session: Session, action_id: int) -> Action:
+    if not 1 <= action_id <= MAX_ID:  # beyond the column's range: no such action
+        raise ActionNotFound(action_id)
     row = session.get(Action, action_id)
     if row is None:
         raise ActionNotFound(action_id)

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.actions import store
 from app.actions.schemas import (
+    MAX_ID,
     ActionCreate,
     ActionFilter,
     ActionHistory,
@@ -41,6 +42,7 @@ WriterDep = Annotated[Principal, Depends(require_roles(*ACTION_WRITERS))]
 ReaderDep = Annotated[Principal, Depends(require_roles(*ACTION_READERS))]
 WallDep = Annotated[Principal, Depends(require_roles(*AGGREGATES))]
 
+ActionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the action's id")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no action with that id"}}
 
 
@@ -80,7 +82,7 @@ def _filters(
     hicm_change: Annotated[
         int | None, Query(ge=1, le=9, description="a High Impact Change")
     ] = None,
-    meeting_id: Annotated[int | None, Query(ge=1)] = None,
+    meeting_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     due_from: Annotated[date | None, Query(description="due on or after (YYYY-MM-DD)")] = None,
     due_to: Annotated[date | None, Query(description="due on or before (YYYY-MM-DD)")] = None,
     limit: Annotated[int, Query(ge=1, le=store.MAX_LIMIT)] = 100,
@@ -153,7 +155,7 @@ def create(body: ActionCreate, request: Request, db: SessionDep, who: WriterDep)
 @router.get(
     "/{action_id}", response_model=ActionOut, operation_id="actions_get", responses=_NOT_FOUND
 )
-def get(action_id: int, request: Request, db: SessionDep, _who: ReaderDep) -> ActionOut:
+def get(action_id: ActionId, request: Request, db: SessionDep, _who: ReaderDep) -> ActionOut:
     """One action with its update log."""
     with _answers():
         return store.get_action(db, action_id, today=store.today_local(get_clock(request)()))
@@ -163,7 +165,7 @@ def get(action_id: int, request: Request, db: SessionDep, _who: ReaderDep) -> Ac
     "/{action_id}", response_model=ActionOut, operation_id="actions_update", responses=_NOT_FOUND
 )
 def update(
-    action_id: int, body: ActionPatch, request: Request, db: SessionDep, who: WriterDep
+    action_id: ActionId, body: ActionPatch, request: Request, db: SessionDep, who: WriterDep
 ) -> ActionOut:
     """Change an action's title, owner, due date, what it is about, …; each change is kept.
     The status changes through ``POST /actions/{id}/status``."""
@@ -180,7 +182,7 @@ def update(
     responses=_NOT_FOUND,
 )
 def change_status(
-    action_id: int, body: StatusChange, request: Request, db: SessionDep, who: WriterDep
+    action_id: ActionId, body: StatusChange, request: Request, db: SessionDep, who: WriterDep
 ) -> ActionOut:
     """Mark an action done or dropped (or open again), with an optional note for the log."""
     with _answers():
@@ -195,7 +197,7 @@ def change_status(
     responses=_NOT_FOUND,
 )
 def add_update(
-    action_id: int, body: UpdateCreate, request: Request, db: SessionDep, who: WriterDep
+    action_id: ActionId, body: UpdateCreate, request: Request, db: SessionDep, who: WriterDep
 ) -> ActionOut:
     """Add an entry to the action's update log."""
     with _answers():
@@ -208,7 +210,7 @@ def add_update(
     operation_id="actions_history",
     responses=_NOT_FOUND,
 )
-def history(action_id: int, db: SessionDep, _who: ReaderDep) -> ActionHistory:
+def history(action_id: ActionId, db: SessionDep, _who: ReaderDep) -> ActionHistory:
     """Every change to the action: who, when, which field, the old and the new value."""
     with _answers():
         return store.history(db, action_id)
