@@ -92,7 +92,7 @@ def marks(
                 organisation=row.organisation_code,
                 owner=row.owner,
                 raised_on=raised,
-                week_ending=sunday_on_or_before(raised + timedelta(days=6)),
+                week_ending=_week_of(raised),
                 closed_on=_closed_on(row),
             )
         )
@@ -157,6 +157,11 @@ def this_week(session: Session, *, week_end: date, site: str | None = None) -> A
     )
 
 
+def _week_of(day: date) -> date:
+    """The Sunday ending the Monday-to-Sunday week of ``day``."""
+    return sunday_on_or_before(day + timedelta(days=6))
+
+
 def _mean(values: Sequence[float | None]) -> tuple[float | None, int]:
     present = [v for v in values if v is not None]
     return (sum(present) / len(present) if present else None), len(present)
@@ -207,23 +212,39 @@ def what_moved(
         .order_by(Action.created_at.desc(), Action.id.desc())
         .limit(MAX_EFFECTS)
     ).all()
+    # each (metric, place)'s weekly series is computed once, over the weeks its actions need
+    spans: dict[tuple[str, str | None], tuple[date, date]] = {}
+    for row in rows:
+        week = _week_of(local_date(row.created_at))
+        key = (row.metric_slug or "", row.scope_site or site)
+        first, last_needed = spans.get(key, (week, week))
+        spans[key] = (min(first, week), max(last_needed, week))
+    series: dict[tuple[str, str | None], dict[date, float | None]] = {}
+    for (slug, where), (first, last_needed) in spans.items():
+        sundays = [
+            first + timedelta(weeks=offset)
+            for offset in range(-weeks_before, (last_needed - first).days // 7 + weeks_after + 1)
+        ]
+        values = get_metric(slug).weekly(session, sundays, where)
+        series[(slug, where)] = dict(zip(sundays, values, strict=True))
     effects = []
     for row in rows:
         definition = get_metric(row.metric_slug or "")
         raised = local_date(row.created_at)
-        action_week = sunday_on_or_before(raised + timedelta(days=6))
-        sundays = [
+        action_week = _week_of(raised)
+        where = row.scope_site or site
+        weeks = [
             action_week + timedelta(weeks=offset)
             for offset in range(-weeks_before, weeks_after + 1)
         ]
-        where = row.scope_site or site
-        values = definition.weekly(session, sundays, where)
+        known = series[(definition.slug, where)]
+        values = [known[sunday] for sunday in weeks]
         before, after = values[:weeks_before], values[weeks_before + 1 :]
         mean_before, n_before = _mean(before)
         mean_after, n_after = _mean(after)
         change = None if mean_before is None or mean_after is None else mean_after - mean_before
         chart = spc.xmr(
-            list(zip(sundays, values, strict=True)),
+            list(zip(weeks, values, strict=True)),
             direction=definition.direction,
             baseline=weeks_before,
             value_range=definition.value_range,
