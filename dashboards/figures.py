@@ -67,12 +67,15 @@ def spc_chart(
     provisional: bool = False,
     value_format: str = ",.1f",
     x_title: str = "Week ending",
+    actions: Sequence[tuple[date, str]] = (),
 ) -> go.Figure:
     """An XmR chart in the Making Data Count style.
 
     Points carry ``x``, ``value``, ``mean``, ``lower_limit``, ``upper_limit`` and
     ``point_type`` (common | improvement | concern | neutral). The mean is a solid line, the
     process limits dashed, each point coloured by its type and named in the legend.
+    ``actions`` are ``(day raised, words)``: each a dotted vertical line with a marker at the
+    top whose hover text is the words ("Action raised" in the legend).
     """
     rows = [p for p in points if _value(p, "value") is not None]
     if not rows:
@@ -148,6 +151,8 @@ def spc_chart(
                 hovertemplate=f"%{{x}}<br>%{{y:{value_format}}}<br>{words}<extra></extra>",
             )
         )
+    if actions:
+        _mark_actions(fig, actions, rows)
     annotations = []
     if provisional:
         annotations.append(
@@ -190,6 +195,40 @@ def wrap_words(text: str, width: int = 28) -> list[str]:
     if line:
         lines.append(line)
     return lines or [""]
+
+
+def _mark_actions(fig: go.Figure, actions: Sequence[tuple[date, str]], rows: Sequence[Any]) -> None:
+    """Dotted vertical lines on the days actions were raised, a marker atop each with its
+    words on hover."""
+    tops = [
+        float(v)
+        for p in rows
+        for v in (_value(p, "value"), _value(p, "upper_limit"))
+        if v is not None
+    ]
+    top = max(tops) if tops else 0.0
+    for day, _words in actions:
+        fig.add_shape(
+            type="line",
+            x0=day,
+            x1=day,
+            xref="x",
+            yref="paper",
+            y0=0,
+            y1=1,
+            line={"color": theme.NHS_PURPLE, "width": 1.5, "dash": "dot"},
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[day for day, _ in actions],
+            y=[top for _ in actions],
+            mode="markers",
+            marker={"color": theme.NHS_PURPLE, "size": 13, "symbol": "triangle-down"},
+            name="Action raised",
+            hovertext=[words for _, words in actions],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
 
 
 def ranked_bars(

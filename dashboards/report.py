@@ -15,7 +15,7 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from app.metrics.schemas import WeeklyTrend
+from app.metrics.schemas import ActionBrief, ActionEffect, ActionsThisWeek, WeeklyTrend, WhatMoved
 from app.security import csv_safety
 from dashboards import formats, icons, theme
 
@@ -111,6 +111,80 @@ def summary_text(trend: WeeklyTrend) -> str:
     if trend.provisional:
         text += " Limits are provisional (fewer than 12 weeks)."
     return text
+
+
+MOVED_WORDS = {
+    "improved": "improved",
+    "worsened": "worsened",
+    "unchanged": "no change",
+    "no_direction": "changed (this measure has no better direction)",
+    "no_data": "not enough data to say",
+}
+STATUS_WORDS = {"open": "open", "done": "done", "dropped": "dropped"}
+
+
+def action_line(action: ActionBrief, *, with_due: bool = True) -> str:
+    """One action of "actions this week" in words (the wall sees no due date: titles, owners
+    and status only)."""
+    due = f"due {formats.day(action.due_date)}; " if with_due else ""
+    text = (
+        f"{action.title} — {action.organisation}, {action.owner}; {due}"
+        + (STATUS_WORDS[action.status])
+    )
+    if action.overdue:
+        text += " (overdue)"
+    return text
+
+
+def actions_this_week(
+    week: ActionsThisWeek | None, *, with_due: bool = True
+) -> list[tuple[str, list[str]]]:
+    """The week's actions as (heading, lines): raised, closed, open past due."""
+    if week is None:
+        return []
+    groups = (
+        ("Raised this week", week.raised),
+        ("Closed this week (done or dropped)", week.closed),
+        ("Open past their due date at the end of the week", week.overdue),
+    )
+    return [
+        (heading, [action_line(a, with_due=with_due) for a in actions] or ["None."])
+        for heading, actions in groups
+    ]
+
+
+def effect_line(effect: ActionEffect) -> str:
+    """What moved after one action, in words (the numbers are the metric's)."""
+    unit = effect.metric.unit
+    where = effect.site or "the whole system"
+    text = (
+        f"{effect.title} ({effect.organisation}, raised {formats.day(effect.raised_on)}, "
+        f"{STATUS_WORDS[effect.status]}): {effect.metric.label} at {where} — mean "
+        f"{value_text(effect.mean_before, unit)} over {effect.weeks_before} weeks before, "
+        f"{value_text(effect.mean_after, unit)} over {effect.weeks_after} weeks after"
+    )
+    if effect.change is not None:
+        sign = "+" if effect.change > 0 else ""
+        text += f" ({sign}{value_text(effect.change, unit)})"
+    text += f": {MOVED_WORDS[effect.moved]}."
+    if effect.improvement_signal:
+        text += " A special cause of improvement followed."
+    elif effect.concern_signal:
+        text += " A special cause of concern followed."
+    else:
+        text += " No special cause of improvement followed."
+    return text
+
+
+def what_moved(moved: WhatMoved | None) -> list[str]:
+    if moved is None:
+        return []
+    if not moved.effects:
+        return [
+            f"No action on a measure is yet {moved.weeks_after} whole weeks old "
+            "(or every such action was dropped)."
+        ]
+    return [effect_line(effect) for effect in moved.effects]
 
 
 def tables_csv(tables: Sequence[BreakdownTable], *, scope: str, period: str) -> str:
@@ -227,6 +301,8 @@ def build_html(
     tables: Sequence[BreakdownTable],
     generated_at: datetime,
     coming_days: str | None = None,
+    actions: Sequence[tuple[str, Sequence[str]]] = (),
+    moved: Sequence[str] = (),
 ) -> str:
     """The whole report as one HTML document with plotly.js inlined once."""
     parts = [
@@ -266,5 +342,15 @@ def build_html(
     parts.extend(_table_html(table) for table in tables)
     if coming_days:  # the forecast's section, already HTML (dashboards.forecast_view)
         parts.append(coming_days)
+    if actions:
+        parts.append("<h2>Actions this week</h2>")
+        for heading, lines in actions:
+            parts.append(f"<h3>{escape(heading)}</h3><ul>")
+            parts.extend(f"<li>{escape(line)}</li>" for line in lines)
+            parts.append("</ul>")
+    if moved:
+        parts.append("<h2>What moved after an action</h2><ul>")
+        parts.extend(f"<li>{escape(line)}</li>" for line in moved)
+        parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

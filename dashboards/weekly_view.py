@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from app.metrics import actions as metric_actions
 from app.metrics import flow, timebase, trends, windows
 from app.metrics.cache import cached
 from app.metrics.forecast.schemas import Forecast
-from app.metrics.schemas import WeeklyTrend
+from app.metrics.schemas import ActionMark, ActionsThisWeek, WeeklyTrend, WhatMoved
 from dashboards import figures, forecast_view, formats, report
 
 REPORT_METRICS = (
@@ -44,6 +45,8 @@ class WeeklyReport:
     tables: list[report.BreakdownTable]
     # the next days from the latest census, for the "Coming days" section (None: unavailable)
     coming_days: Forecast | None = None
+    actions: ActionsThisWeek | None = None
+    what_moved: WhatMoved | None = None
 
     @property
     def week_start(self) -> date:
@@ -115,7 +118,15 @@ def gather(
         if with_trends
         else None
     )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming)
+    actions = cached(
+        session, metric_actions.this_week, now_bound=False, week_end=week_end, site=site
+    )
+    moved = (
+        cached(session, metric_actions.what_moved, now_bound=False, end=week_end, site=site)
+        if with_trends
+        else None
+    )
+    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming, actions, moved)
 
 
 def figure(trend: WeeklyTrend) -> Any:
@@ -139,6 +150,15 @@ def figure(trend: WeeklyTrend) -> Any:
         target=trend.metric.target,
         provisional=trend.provisional,
         value_format=".1f",
+        actions=[(mark.raised_on, action_words(mark)) for mark in trend.actions],
+    )
+
+
+def action_words(mark: ActionMark) -> str:
+    """The hover text of an action's marker: what, who, when raised, where it stands."""
+    return (
+        f"Action raised {formats.day(mark.raised_on)}: {mark.title} "
+        f"({mark.organisation}, {mark.owner}; {mark.status})"
     )
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.api import (
+    actions,
     admin,
     auth,
     capacity,
@@ -30,3 +31,4 @@ api_router.include_router(returns.router)
 api_router.include_router(feeds.router)
 api_router.include_router(auth.router)
 api_router.include_router(admin.router)
+api_router.include_router(actions.router)

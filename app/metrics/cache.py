@@ -44,6 +44,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from app.core import events
+from models.actions import ActionChange
 from models.ingest import IngestRun
 
 T = TypeVar("T")
@@ -63,8 +64,13 @@ DEFAULT_MAX_BYTES = 256 * 2**20
 VERSION_WINDOW = 256
 MAX_AGE_SECONDS = 15 * 60.0
 _RUNS = IngestRun.__tablename__
+# Actions are marked on the trend charts (app.metrics.actions): every change to an action
+# writes an action_changes row (app.actions.store), so its newest id (read by primary key)
+# is part of the version too.
+_ACTION_CHANGES = ActionChange.__tablename__
 _VERSION_SQL = (
-    f"SELECT max(id), count(finished_at), max(finished_at) FROM {_RUNS} "
+    f"SELECT max(id), count(finished_at), max(finished_at), "
+    f"(SELECT max(id) FROM {_ACTION_CHANGES}) FROM {_RUNS} "
     f"WHERE id > (SELECT max(id) FROM {_RUNS}) - {VERSION_WINDOW}"
 )
 
@@ -72,7 +78,8 @@ DataVersion = tuple[Any, ...]
 
 
 def data_version(session: Session) -> DataVersion:
-    """What the store's data are now: changes with every ingest run that starts or ends."""
+    """What the store's data are now: changes with every ingest run that starts or ends, and
+    with every change to an action."""
     row = session.connection().exec_driver_sql(_VERSION_SQL).one()
     return tuple(row)
 

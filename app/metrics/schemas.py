@@ -490,6 +490,11 @@ class WeeklyTrend(BaseModel):
     variation_icon: str
     assurance_icon: str
     points: list[TrendPoint]
+    actions: list[ActionMark] = Field(
+        default_factory=list,
+        description="the actions on this metric raised in these weeks, to mark on the chart "
+        "(a site's chart: those scoped to the site or to no site; the system's: all)",
+    )
 
 
 class CommunityBeds(BaseModel):
@@ -557,3 +562,105 @@ class OrganisationFlowSummary(BaseModel):
     level: str
     organisations: list[OrganisationFlow]
     as_of: dict[str, datetime | None] = Field(description="newest data of each feed used")
+
+
+# --- actions on the numbers (DESIGN §4.13; docs/meetings.md "Actions") ---------------------
+
+
+class ActionMark(BaseModel):
+    """An action marked on a chart: the day it was raised and what it is."""
+
+    id: int
+    title: str
+    status: Literal["open", "done", "dropped"]
+    organisation: str = Field(description="the owning organisation's code")
+    owner: str
+    raised_on: date = Field(description="the Europe/London day it was raised")
+    week_ending: date = Field(description="the Sunday ending the week it was raised in")
+    closed_on: date | None = Field(description="the day it was marked done or dropped")
+
+
+class ActionBrief(BaseModel):
+    """An action in the weekly report's "actions this week"."""
+
+    id: int
+    title: str
+    status: Literal["open", "done", "dropped"]
+    organisation: str
+    owner: str
+    metric: str | None
+    due_date: date
+    raised_on: date
+    closed_on: date | None
+    overdue: bool = Field(description="open and past its due date at the end of the week")
+
+
+class ActionsThisWeek(BaseModel):
+    """The week's actions: raised in it, closed in it, and open past due at its end."""
+
+    week_start: date
+    week_end: date
+    raised: list[ActionBrief]
+    closed: list[ActionBrief]
+    overdue: list[ActionBrief]
+
+
+class ActionEffect(BaseModel):
+    """What moved after one action: the measure's weekly mean before against after, and
+    whether an SPC special cause of improvement followed (docs/meetings.md)."""
+
+    id: int
+    title: str
+    status: Literal["open", "done", "dropped"]
+    organisation: str
+    metric: MetricInfo
+    site: str | None = Field(description="where it was measured (None: the whole system)")
+    raised_on: date
+    action_week_ending: date
+    weeks_before: int = Field(description="weeks with a value before the action's week")
+    weeks_after: int = Field(description="weeks with a value after the action's week")
+    mean_before: float | None
+    mean_after: float | None
+    change: float | None = Field(description="mean after − mean before")
+    moved: Literal["improved", "worsened", "unchanged", "no_direction", "no_data"]
+    improvement_signal: bool = Field(
+        description="a week after the action is a special cause of improvement against "
+        "limits set on the weeks before"
+    )
+    concern_signal: bool = Field(
+        description="a week after the action is a special cause of concern (same limits)"
+    )
+
+
+class WhatMoved(BaseModel):
+    """For each action done or open at least ``weeks_after`` whole weeks by ``end``."""
+
+    end: date = Field(description="the Sunday ending the latest week looked at")
+    weeks_before: int
+    weeks_after: int
+    site: str | None
+    effects: list[ActionEffect]
+
+
+class OrganisationActions(BaseModel):
+    """One organisation's open actions, for the wall: how many, how many overdue."""
+
+    kind: Literal["trust", "council", "provider"]
+    code: str
+    name: str
+    open: int = Field(description="open actions (overdue ones included)")
+    overdue: int = Field(description="open actions past their due date")
+    overdue_titles: list[str] = Field(description="the overdue ones' titles, longest overdue first")
+
+
+class ActionsByOrganisation(BaseModel):
+    """Open and overdue actions per owning organisation (most overdue first): titles and
+    counts only, never a patient identifier (an action cannot hold one)."""
+
+    today: date = Field(description="the Europe/London day overdue is judged on")
+    open: int
+    overdue: int
+    organisations: list[OrganisationActions]
+
+
+WeeklyTrend.model_rebuild()  # its ``actions`` are defined after it

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.metrics import actions as action_marks
 from app.metrics import spc
 from app.metrics.errors import InvalidParameter
 from app.metrics.queries import require_site
@@ -72,4 +73,11 @@ def weekly(
             )
             for point in chart.points
         ],
+        actions=action_marks.marks(
+            session,
+            metric=definition.slug,
+            site=code,
+            start=sundays[0] - timedelta(days=6),
+            end=sundays[-1],
+        ),
     )

@@ -28,7 +28,7 @@ from dash import (
     html,
 )
 
-from dashboards import components, definitions, formats
+from dashboards import actions_view, components, definitions, formats
 from dashboards import wall_data as wd
 from dashboards.data import parse_at, query_int, read_session, safe_layout
 from dashboards.forecast_view import wall_tile as forecast_tile
@@ -419,6 +419,7 @@ def layout(
                 pinned=panel,
                 seconds=query_int(panel_seconds, DEFAULT_PANEL_SECONDS, low=2, high=600),
             ),
+            actions_view.wall_tile(at, refresh_seconds),
             html.Div(
                 components.freshness_strip(wall.freshness, compact=True),
                 id="wall-freshness",

@@ -18,6 +18,8 @@ from app.metrics import flow, timebase, windows
 from app.metrics.cache import cached
 from app.metrics.errors import InvalidParameter, NotFound
 from app.metrics.schemas import WeeklyTrend
+from app.security.principal import current_principal_or_none
+from app.security.roles import Role
 from dashboards import components, forecast_view, formats, icons, report
 from dashboards import weekly_view as view
 from dashboards.data import read_session, safe_layout
@@ -96,6 +98,12 @@ def _returns_panel(data: view.WeeklyReport) -> html.Section:
     )
 
 
+def _not_wall() -> bool:
+    """The wall sees an action's title, owner and status only (not its due date)."""
+    principal = current_principal_or_none()
+    return principal is None or principal.role is not Role.WALL
+
+
 def _content(data: view.WeeklyReport) -> list[Any]:
     tables = [
         components.simple_table(
@@ -141,6 +149,37 @@ def _content(data: view.WeeklyReport) -> list[Any]:
         ),
         forecast_view.coming_days_section(data.coming_days),
         _returns_panel(data),
+        html.Section(
+            [
+                html.H2("Actions this week"),
+                *[
+                    html.Div(
+                        [html.H3(heading, className="h5"), html.Ul([html.Li(x) for x in lines])]
+                    )
+                    for heading, lines in report.actions_this_week(
+                        data.actions, with_due=_not_wall()
+                    )
+                ],
+            ],
+            className="hw-panel",
+            id="actions-this-week",
+        ),
+        html.Section(
+            [
+                html.H2("What moved after an action"),
+                html.P(
+                    "Each action on a measure, done or still open, raised at least "
+                    f"{data.what_moved.weeks_after if data.what_moved else ''} whole weeks "
+                    "ago: the measure's mean over the weeks before the action's week and "
+                    "after it, and whether an SPC special cause of improvement followed "
+                    "(limits set on the weeks before).",
+                    className="mb-1",
+                ),
+                html.Ul([html.Li(line) for line in report.what_moved(data.what_moved)]),
+            ],
+            className="hw-panel",
+            id="what-moved",
+        ),
     ]
 
 
@@ -316,6 +355,8 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
         tables=data.tables,
         generated_at=datetime.now(UTC),
         coming_days=forecast_view.coming_days_html(data.coming_days),
+        actions=report.actions_this_week(data.actions, with_due=_not_wall()),
+        moved=report.what_moved(data.what_moved),
     )
     name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
     return dcc.send_string(document, name, type="text/html")
