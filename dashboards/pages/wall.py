@@ -6,7 +6,7 @@ badges, the capacity table body and the freshness strip), so the screen never fl
 
 Query parameters: ``kiosk=1`` (no navigation, one tile at a time), ``refresh`` (seconds
 between updates, default 60), ``cycle`` (kiosk seconds per tile, default 15), ``panel``
-(pin a bottom panel: ``capacity`` or ``forecast``), ``panel_seconds`` (seconds per bottom
+(pin a bottom panel: ``capacity``, ``forecast`` or ``actions``), ``panel_seconds`` (seconds per bottom
 panel, default 20), ``at`` (show a past moment).
 """
 
@@ -415,11 +415,11 @@ def layout(
                 [
                     ("capacity", "Capacity", _capacity_section(wall, values)),
                     ("forecast", "Next 7 days", forecast_tile(at)),
+                    ("actions", "Actions", actions_view.wall_tile(at, refresh_seconds)),
                 ],
                 pinned=panel,
                 seconds=query_int(panel_seconds, DEFAULT_PANEL_SECONDS, low=2, high=600),
             ),
-            actions_view.wall_tile(at, refresh_seconds),
             html.Div(
                 components.freshness_strip(wall.freshness, compact=True),
                 id="wall-freshness",
