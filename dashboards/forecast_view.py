@@ -36,7 +36,6 @@ from app.metrics.forecast.schemas import (
     WhatIfRequest,
     WhatIfResult,
 )
-from app.metrics.in_hospital import in_hospital_at_day_ends
 from app.metrics.queries import council_names
 from dashboards import components, formats, theme
 from dashboards.data import parse_at, read_session
@@ -149,18 +148,11 @@ def what_if(
     )
 
 
-def history(
-    session: Session, *, origin: date, site: str | None, days: int = HISTORY_DAYS
-) -> dict[int, tuple[list[date], list[int]]]:
-    """NCtR in hospital at each recorded day's end, per pathway, for the ``days`` before the
-    forecast's origin (site or system: the recorded days are not kept by council)."""
-    span = [origin - timedelta(days=n) for n in range(days, 0, -1)]
-    counts = cached(session, in_hospital_at_day_ends, now_bound=False, days=span, site=site)
-    shown = [day for day in span if day in counts]
-    return {
-        pathway: (shown, [counts[day].waiting(pathway) for day in shown])
-        for pathway in PATHWAY_NAMES
-    }
+def recorded(pathway: PathwayForecast, days: int = HISTORY_DAYS) -> tuple[list[date], list[int]]:
+    """The newest ``days`` recorded days of a pathway and council (or all councils), as the
+    forecast carries them: NCtR in hospital at each day's end before the origin."""
+    shown = pathway.history[-days:] if days else []
+    return [d.day for d in shown], [d.nctr_in_hospital for d in shown]
 
 
 def council_options(session: Session) -> list[dict[str, str]]:
@@ -283,12 +275,13 @@ def _fan_days(days: Sequence[Any], quantity: str) -> list[FanDay]:
 
 def fan_figure(
     pathway: PathwayForecast,
-    recorded: tuple[list[date], list[int]] | None,
+    recorded_days: tuple[list[date], list[int]] | None = None,
     *,
     height: int = 320,
 ) -> Any:
-    """NCtR in hospital on one pathway: the recorded days, then the forecast in its band."""
-    days, values = recorded or ([], [])
+    """NCtR in hospital on one pathway: the recorded days (default: those the forecast
+    carries for its pathway and council), then the forecast in its band."""
+    days, values = recorded_days if recorded_days is not None else recorded(pathway)
     return fan_chart(
         history_days=days,
         history_values=values,

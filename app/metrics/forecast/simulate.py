@@ -10,16 +10,23 @@ import numpy as np
 
 from app.metrics.forecast.history import Census, History, Key
 from app.metrics.forecast.model import (
+    BLEND_ORIGINS,
     WINDOW_DAYS,
     Array,
     CapacityChanges,
+    DischargeModel,
     QueueRun,
+    SeriesModel,
+    choose_weight,
     draw_counts,
     fit_discharges,
     fit_series,
     horizon_days,
     level_sd,
+    mean_path,
+    naive_path,
     run_queue,
+    shift_run,
 )
 
 #: Monte Carlo runs behind each band
@@ -77,25 +84,20 @@ def simulate(
     sims: int = SIMULATIONS,
     changes: CapacityChanges | None = None,
     keys: list[Key] | None = None,
+    blend: bool = True,
 ) -> Simulation:
     """Draw ``sims`` futures of D+1…D+``horizon`` and run the queue (and the scenario of
-    ``changes``, with the same draws)."""
+    ``changes``, with the same draws); with ``blend``, each pathway's queue is moved towards
+    seasonal-naive by the weights :func:`blend_weights` chose on the history before the
+    origin (the same move for the baseline and the scenario)."""
     keys = keys if keys is not None else inputs.keys()
     learned = inputs.history.upto(inputs.origin - timedelta(days=1))
     learned_days = learned.days[-WINDOW_DAYS - 1 :]
     remaining, discharged = _rows(learned, keys)
     remaining, discharged = remaining[:, -len(learned_days) :], discharged[:, -len(learned_days) :]
-    # the first day of the window has no yesterday: arrivals start on its second day
-    if len(learned_days) >= 2:
-        arrivals_hist = np.diff(remaining, axis=1) + discharged[:, 1:]
-        arrivals_days, discharged_hist = learned_days[1:], discharged[:, 1:]
-    else:
-        arrivals_hist = np.zeros((len(keys), 0))
-        arrivals_days, discharged_hist = [], np.zeros((len(keys), 0))
     ahead = horizon_days(inputs.origin, horizon)
     rng = np.random.default_rng(seed)
-    arrivals_model = fit_series(arrivals_hist, arrivals_days)
-    window = len(arrivals_days)
+    arrivals_model, discharge_model, window = _fit(remaining, discharged, learned_days)
     arrivals = draw_counts(
         rng,
         arrivals_model.mean(ahead),
@@ -103,7 +105,6 @@ def simulate(
         sims,
         level_sd=level_sd(arrivals_model.variance, window),
     )
-    discharge_model = fit_discharges(remaining[:, 1:], discharged_hist, arrivals_days)
     hazard = np.repeat(discharge_model.share[:, None], len(ahead), axis=1)
     base_shift = (
         rng.standard_normal((sims, len(keys), 1))
@@ -120,6 +121,11 @@ def simulate(
     scenario = None
     if changes is not None:
         scenario = run_queue(start_waiting, start_days, arrivals, hazard, scatter, changes)
+    if blend:
+        model = mean_path(start_waiting, arrivals_model.mean(ahead), discharge_model, ahead)
+        offset = blend_offset(inputs, keys, model)
+        baseline = shift_run(baseline, offset)
+        scenario = shift_run(scenario, offset) if scenario is not None else None
     capacity_keys = sorted(inputs.capacity, key=lambda k: (k[1], k[0] or ""))
     if capacity_keys:
         values = np.stack([inputs.capacity[k] for k in capacity_keys])
@@ -134,3 +140,80 @@ def simulate(
 
 def _census(inputs: Inputs, key: Key) -> Census:
     return inputs.census.get(key) or Census()
+
+
+def _fit(
+    remaining: Array, discharged: Array, days: list[date]
+) -> tuple[SeriesModel, DischargeModel, int]:
+    """New NCtR and discharges learned from ``remaining`` and ``discharged`` (K, T) on
+    ``days``; the first day has no yesterday, so the new NCtR start on the second."""
+    if len(days) >= 2:
+        arrivals_hist = np.diff(remaining, axis=1) + discharged[:, 1:]
+        arrivals_days, discharged_hist = days[1:], discharged[:, 1:]
+    else:
+        arrivals_hist = np.zeros((len(remaining), 0))
+        arrivals_days, discharged_hist = [], np.zeros((len(remaining), 0))
+    arrivals_model = fit_series(arrivals_hist, arrivals_days)
+    discharge_model = fit_discharges(remaining[:, 1:], discharged_hist, arrivals_days)
+    return arrivals_model, discharge_model, len(arrivals_days)
+
+
+#: fewest days a pseudo-origin's model learns from
+BLEND_MIN_LEARNED = 14
+
+
+def blend_weights(history: History, keys: list[Key], horizon: int) -> dict[int, Array]:
+    """Per pathway, (H,) the weight of seasonal-naive at each horizon, chosen on ``history``
+    alone (its complete days): from each of its newest :data:`BLEND_ORIGINS` days as a
+    pseudo-origin, the model learned from the days before it (as :func:`simulate` learns)
+    and seasonal-naive forecast the pathway's queue (all its councils together), and the
+    weight whose blend had the smallest absolute error on the days the history holds wins."""
+    remaining, discharged = _rows(history, keys)
+    t = remaining.shape[1]
+    pathways = sorted({k[1] for k in keys})
+    rows = {p: [i for i, k in enumerate(keys) if k[1] == p] for p in pathways}
+    first = max(BLEND_MIN_LEARNED + 1, t - 1 - BLEND_ORIGINS)
+    models, naives, truths = [], [], []
+    for j in range(first, t - 1):
+        naive = naive_path(remaining[:, : j + 1], horizon)
+        if naive is None:
+            continue
+        lo = max(0, j - WINDOW_DAYS - 1)
+        days = history.days[lo:j]
+        arrivals_model, discharge_model, _ = _fit(remaining[:, lo:j], discharged[:, lo:j], days)
+        ahead = horizon_days(history.days[j], horizon)
+        path = mean_path(remaining[:, j], arrivals_model.mean(ahead), discharge_model, ahead)
+        truth = np.full((len(keys), horizon), np.nan)
+        scored = min(horizon, t - 1 - j)
+        truth[:, :scored] = remaining[:, j + 1 : j + 1 + scored]
+        models.append(path)
+        naives.append(naive)
+        truths.append(truth)
+    weights = {p: np.zeros(horizon) for p in pathways}
+    if not models:
+        return weights
+    model_a, naive_a, truth_a = np.stack(models), np.stack(naives), np.stack(truths)
+    for p in pathways:
+        weights[p] = choose_weight(
+            model_a[:, rows[p]].sum(axis=1),
+            naive_a[:, rows[p]].sum(axis=1),
+            truth_a[:, rows[p]].sum(axis=1),
+        )
+    return weights
+
+
+def blend_offset(inputs: Inputs, keys: list[Key], model: Array) -> Array:
+    """(K, H) how far to move each series' queue: the weight of its pathway times the gap
+    between seasonal-naive (from the history to the origin) and the model's ``model`` path."""
+    k, horizon = model.shape
+    history = inputs.history.upto(inputs.origin)
+    if not history.days or history.days[-1] != inputs.origin:
+        return np.zeros((k, horizon))
+    remaining, _ = _rows(history, keys)
+    naive = naive_path(remaining, horizon)
+    if naive is None:
+        return np.zeros((k, horizon))
+    learned = inputs.history.upto(inputs.origin - timedelta(days=1))
+    weights = blend_weights(learned, keys, horizon)
+    w = np.stack([weights[key[1]] for key in keys]) if keys else np.zeros((0, horizon))
+    return np.asarray(w * (naive - model), dtype=float)
