@@ -281,7 +281,7 @@ def test_the_blend_moves_the_queue_and_keeps_the_what_if_properties() -> None:
         History(days, [key], remaining[None, :], discharged[None, :]),
         {key: Census(waiting_days={1: int(remaining[-1])})},
     )
-    weights = blend_weights(inputs.history.upto(ORIGIN - timedelta(days=1)), [key], 10)[1]
+    weights = blend_weights(inputs.history.upto(ORIGIN - timedelta(days=1)), [key], 10).weights[1]
     assert weights.shape == (10,) and ((weights >= 0) & (weights <= 1)).all()
     blended = simulate(inputs, 10, seed=SEED, sims=300)
     alone = simulate(inputs, 10, seed=SEED, sims=300, blend=False)

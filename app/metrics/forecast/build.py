@@ -484,6 +484,7 @@ def backtest_history(
     )
     errors: dict[tuple[int, int], list[tuple[float, float, bool, float]]] = defaultdict(list)
     t = len(history.days)
+    cache: dict[object, object] = {}  # pseudo-origins' paths: the same for every origin
     for origin_index in range(min_days, t - 1):
         origin = history.days[origin_index]
         steps = min(horizon, t - 1 - origin_index)
@@ -491,7 +492,7 @@ def backtest_history(
             key: Census(waiting_days={0: int(history.remaining[i, origin_index])})
             for i, key in enumerate(keys)
         }
-        inputs = Inputs(origin, history.upto(origin), census)
+        inputs = Inputs(origin, history.upto(origin), census, blend_cache=cache)
         sim = simulate(inputs, steps, seed=seed + origin_index, sims=sims, keys=keys, blend=blend)
         for p_index, pathway in enumerate(PATHWAYS):
             rows = [i for i, k in enumerate(keys) if k[1] == pathway]

@@ -329,12 +329,12 @@ def choose_weight(model_path: Array, naive: Array, truth: Array) -> Array:
 
 
 def shift_run(run: QueueRun, offset: Array) -> QueueRun:
-    """``run`` with its queue moved by ``offset`` (K, H) on every run (kept ≥ 0): the days
+    """``run`` with its queue moved by ``offset`` (S or 1, K, H) (kept ≥ 0): the days
     beyond DRD keep their mean; the day's flows (new NCtR, discharges) are the drawn ones.
     The same offset on a baseline and a scenario keeps their difference, so a scenario of 0
     stays the baseline and more capacity still never lengthens the queue."""
     if not np.any(offset):
         return run
-    waiting = np.clip(run.waiting + offset[None, :, :], 0.0, None)
+    waiting = np.clip(run.waiting + offset, 0.0, None)
     mean = mean_days(run.days_waiting_sum, run.waiting)
     return QueueRun(run.new_nctr, run.discharges, waiting, mean * waiting)

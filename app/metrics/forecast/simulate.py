@@ -10,6 +10,7 @@ import numpy as np
 
 from app.metrics.forecast.history import Census, History, Key
 from app.metrics.forecast.model import (
+    BLEND_MIN_ORIGINS,
     BLEND_ORIGINS,
     WINDOW_DAYS,
     Array,
@@ -45,6 +46,8 @@ class Inputs:
     census: dict[Key, Census] = field(default_factory=dict)
     capacity_days: list[date] = field(default_factory=list)
     capacity: dict[Key, Array] = field(default_factory=dict)
+    #: the back-test's store of pseudo-origin paths (see :func:`blend_weights`)
+    blend_cache: dict[object, object] | None = None
 
     def keys(self) -> list[Key]:
         """Every council and pathway with history or patients now, in a stable order."""
@@ -121,11 +124,6 @@ def simulate(
     scenario = None
     if changes is not None:
         scenario = run_queue(start_waiting, start_days, arrivals, hazard, scatter, changes)
-    if blend:
-        model = mean_path(start_waiting, arrivals_model.mean(ahead), discharge_model, ahead)
-        offset = blend_offset(inputs, keys, model)
-        baseline = shift_run(baseline, offset)
-        scenario = shift_run(scenario, offset) if scenario is not None else None
     capacity_keys = sorted(inputs.capacity, key=lambda k: (k[1], k[0] or ""))
     if capacity_keys:
         values = np.stack([inputs.capacity[k] for k in capacity_keys])
@@ -135,6 +133,11 @@ def simulate(
         expected = draw_counts(rng, capacity_model.mean(ahead), capacity_model.variance, sims)
     else:
         expected = np.zeros((sims, 0, horizon))
+    if blend:
+        model = mean_path(start_waiting, arrivals_model.mean(ahead), discharge_model, ahead)
+        offset = blend_offset(inputs, keys, model, baseline.waiting, rng)
+        baseline = shift_run(baseline, offset)
+        scenario = shift_run(scenario, offset) if scenario is not None else None
     return Simulation(keys, ahead, baseline, scenario, capacity_keys, expected)
 
 
@@ -158,16 +161,33 @@ def _fit(
     return arrivals_model, discharge_model, len(arrivals_days)
 
 
+#: P90 of the standard normal: a band P10–P90 is ± this many standard deviations
+Z90 = 1.2816
+#: a normal error's standard deviation per unit of its mean absolute value (√(π/2))
+MAE_TO_SD = 1.2533
 #: fewest days a pseudo-origin's model learns from
 BLEND_MIN_LEARNED = 14
 
 
-def blend_weights(history: History, keys: list[Key], horizon: int) -> dict[int, Array]:
-    """Per pathway, (H,) the weight of seasonal-naive at each horizon, chosen on ``history``
-    alone (its complete days): from each of its newest :data:`BLEND_ORIGINS` days as a
+@dataclass
+class Blend:
+    """Per pathway, (H,) the weight of seasonal-naive at each horizon and the mean absolute
+    error the blend so weighted made on the pseudo-origins (0 where none was scored)."""
+
+    weights: dict[int, Array]
+    mae: dict[int, Array]
+
+
+def blend_weights(
+    history: History, keys: list[Key], horizon: int, cache: dict[object, object] | None = None
+) -> Blend:
+    """Per pathway, the weight of seasonal-naive at each horizon, chosen on ``history`` alone
+    (its complete days): from each of its newest :data:`BLEND_ORIGINS` days as a
     pseudo-origin, the model learned from the days before it (as :func:`simulate` learns)
     and seasonal-naive forecast the pathway's queue (all its councils together), and the
-    weight whose blend had the smallest absolute error on the days the history holds wins."""
+    weight whose blend had the smallest absolute error on the days the history holds wins.
+    ``cache`` (the back-test's) keeps each pseudo-origin's paths: they depend only on the
+    history to that day."""
     remaining, discharged = _rows(history, keys)
     t = remaining.shape[1]
     pathways = sorted({k[1] for k in keys})
@@ -175,14 +195,15 @@ def blend_weights(history: History, keys: list[Key], horizon: int) -> dict[int, 
     first = max(BLEND_MIN_LEARNED + 1, t - 1 - BLEND_ORIGINS)
     models, naives, truths = [], [], []
     for j in range(first, t - 1):
-        naive = naive_path(remaining[:, : j + 1], horizon)
-        if naive is None:
+        key = (history.days[j], horizon, tuple(keys))
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = _pseudo_origin(history, remaining, discharged, j, horizon)
+            if cache is not None:
+                cache[key] = found
+        if not isinstance(found, tuple):
             continue
-        lo = max(0, j - WINDOW_DAYS - 1)
-        days = history.days[lo:j]
-        arrivals_model, discharge_model, _ = _fit(remaining[:, lo:j], discharged[:, lo:j], days)
-        ahead = horizon_days(history.days[j], horizon)
-        path = mean_path(remaining[:, j], arrivals_model.mean(ahead), discharge_model, ahead)
+        path, naive = found
         truth = np.full((len(keys), horizon), np.nan)
         scored = min(horizon, t - 1 - j)
         truth[:, :scored] = remaining[:, j + 1 : j + 1 + scored]
@@ -190,30 +211,74 @@ def blend_weights(history: History, keys: list[Key], horizon: int) -> dict[int, 
         naives.append(naive)
         truths.append(truth)
     weights = {p: np.zeros(horizon) for p in pathways}
+    mae = {p: np.zeros(horizon) for p in pathways}
     if not models:
-        return weights
+        return Blend(weights, mae)
     model_a, naive_a, truth_a = np.stack(models), np.stack(naives), np.stack(truths)
     for p in pathways:
-        weights[p] = choose_weight(
-            model_a[:, rows[p]].sum(axis=1),
-            naive_a[:, rows[p]].sum(axis=1),
-            truth_a[:, rows[p]].sum(axis=1),
+        m, n, y = (a[:, rows[p]].sum(axis=1) for a in (model_a, naive_a, truth_a))
+        w = weights[p] = choose_weight(m, n, y)
+        error = np.abs((1 - w) * m + w * n - y)
+        scored = ~np.isnan(error)
+        count = scored.sum(axis=0)
+        mae[p] = np.divide(
+            np.where(scored, error, 0.0).sum(axis=0),
+            count,
+            out=np.zeros(horizon),
+            where=count >= BLEND_MIN_ORIGINS,
         )
-    return weights
+    return Blend(weights, mae)
 
 
-def blend_offset(inputs: Inputs, keys: list[Key], model: Array) -> Array:
-    """(K, H) how far to move each series' queue: the weight of its pathway times the gap
-    between seasonal-naive (from the history to the origin) and the model's ``model`` path."""
-    k, horizon = model.shape
+def _pseudo_origin(
+    history: History, remaining: Array, discharged: Array, j: int, horizon: int
+) -> tuple[Array, Array] | bool:
+    """From day ``j`` of ``history``: the model's path (learned from the days before it) and
+    seasonal-naive's, (K, H) each; False when the history before it is too short."""
+    naive = naive_path(remaining[:, : j + 1], horizon)
+    if naive is None:
+        return False
+    lo = max(0, j - WINDOW_DAYS - 1)
+    arrivals_model, discharge_model, _ = _fit(
+        remaining[:, lo:j], discharged[:, lo:j], history.days[lo:j]
+    )
+    ahead = horizon_days(history.days[j], horizon)
+    return mean_path(remaining[:, j], arrivals_model.mean(ahead), discharge_model, ahead), naive
+
+
+def blend_offset(
+    inputs: Inputs, keys: list[Key], model: Array, waiting: Array, rng: np.random.Generator
+) -> Array:
+    """(S, K, H) how far to move each run of each series' queue: the weight of its pathway
+    times the gap between seasonal-naive (from the history to the origin) and the model's
+    ``model`` path (K, H); then, where the blend erred more on the pseudo-origins than the
+    runs of ``waiting`` (S, K, H) spread, a shock common to the pathway's councils (one draw
+    a run, shared out by their queues) that makes up the difference — so that the bands
+    are as wide as the errors the history shows (councils are otherwise independent)."""
+    sims, k, horizon = waiting.shape
     history = inputs.history.upto(inputs.origin)
     if not history.days or history.days[-1] != inputs.origin:
-        return np.zeros((k, horizon))
+        return np.zeros((1, k, horizon))
     remaining, _ = _rows(history, keys)
     naive = naive_path(remaining, horizon)
     if naive is None:
-        return np.zeros((k, horizon))
+        return np.zeros((1, k, horizon))
     learned = inputs.history.upto(inputs.origin - timedelta(days=1))
-    weights = blend_weights(learned, keys, horizon)
-    w = np.stack([weights[key[1]] for key in keys]) if keys else np.zeros((0, horizon))
-    return np.asarray(w * (naive - model), dtype=float)
+    blend = blend_weights(learned, keys, horizon, inputs.blend_cache)
+    w = np.stack([blend.weights[key[1]] for key in keys]) if keys else np.zeros((0, horizon))
+    offset = (w * (naive - model))[None, :, :]
+    shock = np.zeros((sims, k, horizon))
+    for pathway, mae in blend.mae.items():
+        rows = [i for i, key in enumerate(keys) if key[1] == pathway]
+        total = waiting[:, rows, :].sum(axis=1)  # (S, H)
+        p10, p90 = np.quantile(total, [0.1, 0.9], axis=0)
+        spread = (p90 - p10) / (2 * Z90)  # the runs' standard deviation, from their band
+        extra = np.sqrt(np.clip((MAE_TO_SD * mae) ** 2 - spread**2, 0.0, None))  # (H,)
+        if not extra.any():
+            continue
+        z = rng.standard_normal((sims, 1, 1))
+        queue = model[rows]
+        summed = queue.sum(axis=0)
+        share = np.where(summed > 0, queue / np.where(summed > 0, summed, 1.0), 1 / len(rows))
+        shock[:, rows, :] = z * extra[None, None, :] * share[None, :, :]
+    return np.asarray(offset + shock, dtype=float)
