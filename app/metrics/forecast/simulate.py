@@ -249,11 +249,12 @@ def _pseudo_origin(
 def blend_offset(
     inputs: Inputs, keys: list[Key], model: Array, waiting: Array, rng: np.random.Generator
 ) -> Array:
-    """(S, K, H) how far to move each run of each series' queue: the weight of its pathway
-    times the gap between seasonal-naive (from the history to the origin) and the model's
-    ``model`` path (K, H); then, where the blend erred more on the pseudo-origins than the
-    runs of ``waiting`` (S, K, H) spread, a shock common to the pathway's councils (one draw
-    a run, shared out by their queues) that makes up the difference — so that the bands
+    """(S, K, H) how far to move each run of each series' queue: per pathway, its weight
+    times the gap between seasonal-naive (from the history to the origin) and the P50 of
+    the runs of ``waiting`` (S, K, H), all its councils together, shared out among them by
+    the model's ``model`` path (K, H) — so the pathway's P50 becomes the blend; then, where
+    the blend erred more on the pseudo-origins than the runs spread, a shock common to the
+    pathway's councils (one draw a run, shared out by their queues) that makes up the difference — so that the bands
     are as wide as the errors the history shows (councils are otherwise independent)."""
     sims, k, horizon = waiting.shape
     history = inputs.history.upto(inputs.origin)
@@ -265,20 +266,18 @@ def blend_offset(
         return np.zeros((1, k, horizon))
     learned = inputs.history.upto(inputs.origin - timedelta(days=1))
     blend = blend_weights(learned, keys, horizon, inputs.blend_cache)
-    w = np.stack([blend.weights[key[1]] for key in keys]) if keys else np.zeros((0, horizon))
-    offset = (w * (naive - model))[None, :, :]
-    shock = np.zeros((sims, k, horizon))
+    offset = np.zeros((sims, k, horizon))
     for pathway, mae in blend.mae.items():
         rows = [i for i, key in enumerate(keys) if key[1] == pathway]
-        total = waiting[:, rows, :].sum(axis=1)  # (S, H)
-        p10, p90 = np.quantile(total, [0.1, 0.9], axis=0)
-        spread = (p90 - p10) / (2 * Z90)  # the runs' standard deviation, from their band
-        extra = np.sqrt(np.clip((MAE_TO_SD * mae) ** 2 - spread**2, 0.0, None))  # (H,)
-        if not extra.any():
-            continue
-        z = rng.standard_normal((sims, 1, 1))
         queue = model[rows]
         summed = queue.sum(axis=0)
+        # the pathway's move is shared out among its councils by their queues
         share = np.where(summed > 0, queue / np.where(summed > 0, summed, 1.0), 1 / len(rows))
-        shock[:, rows, :] = z * extra[None, None, :] * share[None, :, :]
-    return np.asarray(offset + shock, dtype=float)
+        total = waiting[:, rows, :].sum(axis=1)  # (S, H)
+        p10, p50, p90 = np.quantile(total, [0.1, 0.5, 0.9], axis=0)
+        move = blend.weights[pathway] * (naive[rows].sum(axis=0) - p50)  # (H,)
+        spread = (p90 - p10) / (2 * Z90)  # the runs' standard deviation, from their band
+        extra = np.sqrt(np.clip((MAE_TO_SD * mae) ** 2 - spread**2, 0.0, None))  # (H,)
+        z = rng.standard_normal((sims, 1, 1)) if extra.any() else np.zeros((sims, 1, 1))
+        offset[:, rows, :] = (move[None, None, :] + z * extra[None, None, :]) * share[None]
+    return offset
