@@ -249,13 +249,14 @@ def _pseudo_origin(
 def blend_offset(
     inputs: Inputs, keys: list[Key], model: Array, waiting: Array, rng: np.random.Generator
 ) -> Array:
-    """(S, K, H) how far to move each run of each series' queue: per pathway, its weight
+    """(S, K, H) how far to move each run of each series' queue. Per pathway: its weight
     times the gap between seasonal-naive (from the history to the origin) and the P50 of
-    the runs of ``waiting`` (S, K, H), all its councils together, shared out among them by
-    the model's ``model`` path (K, H) — so the pathway's P50 becomes the blend; then, where
-    the blend erred more on the pseudo-origins than the runs spread, a shock common to the
-    pathway's councils (one draw a run, shared out by their queues) that makes up the difference — so that the bands
-    are as wide as the errors the history shows (councils are otherwise independent)."""
+    the runs of ``waiting`` (S, K, H), all its councils together, so that the pathway's P50
+    becomes the blend; then, where the blend erred more on the pseudo-origins than the runs
+    spread, a shock common to the pathway's councils (one draw a run) that makes up the
+    difference, so that the bands are as wide as the errors the history shows (councils
+    are otherwise simulated independently). Both are shared out among the councils by the
+    model's ``model`` path (K, H)."""
     sims, k, horizon = waiting.shape
     history = inputs.history.upto(inputs.origin)
     if not history.days or history.days[-1] != inputs.origin:
