@@ -56,10 +56,19 @@ PATHWAY_NAMES: dict[int, str] = {
 }
 #: what a pathway's capacity out of hospital is (DESIGN.md §4.7)
 CAPACITY_WORDS: dict[int, str] = {
-    1: "home-care starts",
+    1: "home-care packages startable within 7 days",
     2: "community beds free",
     3: "care-home vacancies",
 }
+#: what "capacity expected" is, against the capacity page's "now" (the same rule, §4.7)
+CAPACITY_NOTE = (
+    "Capacity expected is the capacity page's supply (DESIGN.md §4.7: P1 home-care packages "
+    "startable within the next 7 days, P2 community beds free, P3 care-home vacancies "
+    "accepting admissions), read at the end of each of the last 21 days and forecast from "
+    "their weekday pattern. It is not the capacity page's number now: that is the latest "
+    "snapshots at this moment, this is each coming day's expected end-of-day value, and P1 "
+    "is a 7-day stock of packages, not the starts of one day."
+)
 #: the what-if's capacity changes, in the order of the controls: (kind, label, pathway)
 WHAT_IF_KINDS: tuple[tuple[str, str, int], ...] = (
     ("home_care_starts", "Extra home-care starts a day (P1)", 1),
@@ -230,7 +239,8 @@ def definition_section() -> html.Section:
                 "For each day D+1 to D+10, each pathway (0–3) and council: the patients who "
                 "will become NCtR, those discharged, and those NCtR in hospital at the day's "
                 "end, as P10, P50 and P90 — from the store's own history only (day-of-week "
-                "pattern, trend, today's census and its expected discharge dates); the capacity "
+                "pattern, trend and today's census, moved towards the same weekday last week "
+                "where that did better on the recent history); the capacity "
                 "expected each day from the capacity feeds' history; and the gap that results "
                 "(NCtR in hospital − capacity expected). A what-if changes a pathway's daily "
                 "capacity and shows the queue it gives, beside the baseline."

@@ -355,6 +355,10 @@ def test_the_forecast_page_shows_a_fan_chart_per_pathway_labelled_forecast(
     text = _text(tree)
     assert "Forecast: the next ten days" in text
     assert "Forecast from the census of 09:00 Wed 18 Nov; day 1 is Thu 19 Nov." in text
+    # what "capacity expected" is, and why it is not the capacity page's number now
+    capacity = _text(_find(tree, "fc-capacity-words"))
+    assert "capacity page's supply (DESIGN.md §4.7" in capacity
+    assert "7-day stock of packages, not the starts of one day" in capacity
     for pathway in (1, 3):
         panel = _find(tree, f"fc-pathway-{pathway}")
         assert panel is not None, f"no panel for P{pathway}"

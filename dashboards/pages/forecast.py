@@ -284,10 +284,13 @@ def _method(result: Forecast) -> html.Section:
             html.H2("How the forecast is made"),
             html.P(
                 "From the store's own history only (DESIGN.md §4.12): the day-of-week pattern "
-                "and trend of patients becoming NCtR and of discharges, today's census and its "
-                "expected discharge dates, and the capacity expected from the capacity feeds' "
-                "history. It is recomputed after each census."
+                "and trend of patients becoming NCtR and of discharges, and today's census; "
+                "each pathway's queue is then moved towards seasonal-naive (the same weekday "
+                "last week) by a weight per day ahead chosen on the last four weeks, and its "
+                "band widened to the errors made there. Expected discharge dates are shown, "
+                "not used. It is recomputed after each census."
             ),
+            html.P(view.CAPACITY_NOTE, id="fc-capacity-words"),
             html.P(result.method, id="fc-method-words"),
             html.P(
                 [
