@@ -26,6 +26,7 @@ from app.metrics.forecast.history import (
     read_history,
 )
 from app.metrics.forecast.model import (
+    BLEND_ORIGINS,
     WINDOW_DAYS,
     Array,
     CapacityChanges,
@@ -67,7 +68,10 @@ METHOD = (
     "own history: each day's new NCtR patients and the discharges the pathway can make, "
     "learned from the last {window} days (day-of-week means and, where significant, a "
     "linear trend; negative binomial scatter), from today's census; capacity expected from "
-    "the capacity feeds' last {cap_window} days. Bands are P10–P90: 8 runs in 10 fall inside."
+    "the capacity feeds' last {cap_window} days. Each pathway's queue is then moved towards "
+    "seasonal-naive (the same weekday last week) by a weight per day ahead chosen on the "
+    "last {blend} days before the origin, and its band widened to the errors made there. "
+    "Bands are P10–P90: 8 runs in 10 fall inside."
 )
 #: the pathways a what-if change acts on
 CHANGE_PATHWAY = {"home_care_starts": 1, "community_beds": 2, "care_home_vacancies": 3}
@@ -78,7 +82,13 @@ BACKTEST_MIN_DAYS = 28
 
 
 def _method(seed: int, sims: int) -> str:
-    return METHOD.format(sims=sims, seed=seed, window=WINDOW_DAYS, cap_window=CAPACITY_WINDOW_DAYS)
+    return METHOD.format(
+        sims=sims,
+        seed=seed,
+        window=WINDOW_DAYS,
+        cap_window=CAPACITY_WINDOW_DAYS,
+        blend=BLEND_ORIGINS,
+    )
 
 
 def gather(
