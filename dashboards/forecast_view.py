@@ -36,7 +36,6 @@ from app.metrics.forecast.schemas import (
     WhatIfRequest,
     WhatIfResult,
 )
-from app.metrics.in_hospital import in_hospital_at_day_ends
 from app.metrics.queries import council_names
 from dashboards import components, formats, theme
 from dashboards.data import parse_at, read_session
@@ -57,10 +56,19 @@ PATHWAY_NAMES: dict[int, str] = {
 }
 #: what a pathway's capacity out of hospital is (DESIGN.md §4.7)
 CAPACITY_WORDS: dict[int, str] = {
-    1: "home-care starts",
+    1: "home-care packages startable within 7 days",
     2: "community beds free",
     3: "care-home vacancies",
 }
+#: what "capacity expected" is, against the capacity page's "now" (the same rule, §4.7)
+CAPACITY_NOTE = (
+    "Capacity expected is the capacity page's supply (DESIGN.md §4.7: P1 home-care packages "
+    "startable within the next 7 days, P2 community beds free, P3 care-home vacancies "
+    "accepting admissions), read at the end of each of the last 21 days and forecast from "
+    "their weekday pattern. It is not the capacity page's number now: that is the latest "
+    "snapshots at this moment, this is each coming day's expected end-of-day value, and P1 "
+    "is a 7-day stock of packages, not the starts of one day."
+)
 #: the what-if's capacity changes, in the order of the controls: (kind, label, pathway)
 WHAT_IF_KINDS: tuple[tuple[str, str, int], ...] = (
     ("home_care_starts", "Extra home-care starts a day (P1)", 1),
@@ -149,18 +157,11 @@ def what_if(
     )
 
 
-def history(
-    session: Session, *, origin: date, site: str | None, days: int = HISTORY_DAYS
-) -> dict[int, tuple[list[date], list[int]]]:
-    """NCtR in hospital at each recorded day's end, per pathway, for the ``days`` before the
-    forecast's origin (site or system: the recorded days are not kept by council)."""
-    span = [origin - timedelta(days=n) for n in range(days, 0, -1)]
-    counts = cached(session, in_hospital_at_day_ends, now_bound=False, days=span, site=site)
-    shown = [day for day in span if day in counts]
-    return {
-        pathway: (shown, [counts[day].waiting(pathway) for day in shown])
-        for pathway in PATHWAY_NAMES
-    }
+def recorded(pathway: PathwayForecast, days: int = HISTORY_DAYS) -> tuple[list[date], list[int]]:
+    """The newest ``days`` recorded days of a pathway and council (or all councils), as the
+    forecast carries them: NCtR in hospital at each day's end before the origin."""
+    shown = pathway.history[-days:] if days else []
+    return [d.day for d in shown], [d.nctr_in_hospital for d in shown]
 
 
 def council_options(session: Session) -> list[dict[str, str]]:
@@ -238,7 +239,8 @@ def definition_section() -> html.Section:
                 "For each day D+1 to D+10, each pathway (0–3) and council: the patients who "
                 "will become NCtR, those discharged, and those NCtR in hospital at the day's "
                 "end, as P10, P50 and P90 — from the store's own history only (day-of-week "
-                "pattern, trend, today's census and its expected discharge dates); the capacity "
+                "pattern, trend and today's census, moved towards the same weekday last week "
+                "where that did better on the recent history); the capacity "
                 "expected each day from the capacity feeds' history; and the gap that results "
                 "(NCtR in hospital − capacity expected). A what-if changes a pathway's daily "
                 "capacity and shows the queue it gives, beside the baseline."
@@ -283,12 +285,13 @@ def _fan_days(days: Sequence[Any], quantity: str) -> list[FanDay]:
 
 def fan_figure(
     pathway: PathwayForecast,
-    recorded: tuple[list[date], list[int]] | None,
+    recorded_days: tuple[list[date], list[int]] | None = None,
     *,
     height: int = 320,
 ) -> Any:
-    """NCtR in hospital on one pathway: the recorded days, then the forecast in its band."""
-    days, values = recorded or ([], [])
+    """NCtR in hospital on one pathway: the recorded days (default: those the forecast
+    carries for its pathway and council), then the forecast in its band."""
+    days, values = recorded_days if recorded_days is not None else recorded(pathway)
     return fan_chart(
         history_days=days,
         history_values=values,

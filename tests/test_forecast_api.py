@@ -108,6 +108,23 @@ def test_the_forecast_starts_from_todays_census(client: TestClient) -> None:
     assert series(body, 0)["days"][0]["capacity_expected"] is None
 
 
+def test_each_pathway_and_council_carries_its_recorded_days(client: TestClient) -> None:
+    # NCtR P3 at each day's end, 24–30 Oct (the days before the origin, from the first census):
+    # S1 (Derbyshire, DRD 20 Oct) every day; S5 (Derbyshire, DRD 29 Oct) from the 29th on
+    body = forecast(client)
+    expected = [1, 1, 1, 1, 1, 2, 2]
+    days = [f"2026-10-{d}" for d in range(24, 31)]
+    for council in (None, DERBYSHIRE):
+        history = series(body, 3, council)["history"]
+        assert [h["day"] for h in history] == days
+        assert [h["nctr_in_hospital"] for h in history] == expected
+    # Derby has no P3 patient: its own recorded days are all 0
+    assert [h["nctr_in_hospital"] for h in series(body, 3, DERBY)["history"]] == [0] * 7
+    # one council asked: its own recorded days, not the system's
+    derby_only = forecast(client, local_authority=DERBY)
+    assert [h["nctr_in_hospital"] for h in series(derby_only, 3)["history"]] == [0] * 7
+
+
 def test_a_council_and_fewer_days(client: TestClient) -> None:
     body = forecast(client, days=3, local_authority=DERBY)
     assert body["days"] == 3 and body["local_authority"] == DERBY

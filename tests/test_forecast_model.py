@@ -12,9 +12,16 @@ import pytest
 
 from app.metrics.forecast.build import backtest_history, forecast_from, what_if_from
 from app.metrics.forecast.history import Census, History, Key
-from app.metrics.forecast.model import CapacityChanges, fit_series, run_queue
+from app.metrics.forecast.model import (
+    BLEND_MIN_ORIGINS,
+    CapacityChanges,
+    choose_weight,
+    fit_series,
+    naive_path,
+    run_queue,
+)
 from app.metrics.forecast.schemas import CapacityChange, WhatIfRequest
-from app.metrics.forecast.simulate import Inputs
+from app.metrics.forecast.simulate import Inputs, blend_weights, simulate
 
 ORIGIN = date(2026, 11, 30)  # a Monday
 COUNCIL = "E06000015"
@@ -208,3 +215,95 @@ def test_backtest_on_a_rising_queue_beats_naive_by_a_known_margin() -> None:
     for h in range(1, 11):
         assert rows[h].mae == 0 and rows[h].coverage_pct == 100 and rows[h].beats_naive
         assert rows[h].naive_mae == (7 if h <= 7 else 14)
+
+
+# --- the blend with seasonal-naive ---------------------------------------------------------
+
+
+def test_the_blend_weight_is_the_one_with_the_smallest_error_by_hand() -> None:
+    # 8 pseudo-origins; D+1: the model says 10, naive 20, the truth 18 → |10 + 10w − 18| is
+    # least at w = 0.8; D+2: the model is right (truth 10) → w = 0; D+3: naive is right → 1
+    j = BLEND_MIN_ORIGINS + 1
+    model = np.tile([10.0, 10.0, 10.0], (j, 1))
+    naive = np.tile([20.0, 20.0, 20.0], (j, 1))
+    truth = np.tile([18.0, 10.0, 20.0], (j, 1))
+    assert choose_weight(model, naive, truth).tolist() == [0.8, 0.0, 1.0]
+    # too few pseudo-origins scored at a horizon: the model alone there
+    truth[1:, 2] = np.nan  # D+3 scored once
+    assert choose_weight(model, naive, truth).tolist() == [0.8, 0.0, 0.0]
+    # the truth 14: exactly 0.4 of the way from the model to naive
+    assert choose_weight(model, naive, np.tile([14.0, 10.0, 20.0], (j, 1)))[0] == 0.4
+    # a tie: the truth 10 on half the origins and 20 on the others — every weight errs by
+    # 10 per pair of origins — so the model alone (the smallest weight)
+    tie = np.tile([10.0, 10.0, 20.0], (j, 1))
+    tie[::2, 0] = 20.0
+    assert choose_weight(model, naive, tie)[0] == 0.0
+
+
+def test_seasonal_naive_path_by_hand() -> None:
+    # 15 days 0…14: D+1…D+7 repeat days 8…14, D+8…D+10 the week before (days 8…10)
+    values = np.arange(15, dtype=float)[None, :]
+    assert naive_path(values, 10)[0].tolist() == [8, 9, 10, 11, 12, 13, 14, 8, 9, 10]
+    assert naive_path(values[:, :6], 3) is None  # less than a week: no naive
+
+
+def test_the_blend_never_sees_the_days_after_the_origin() -> None:
+    # the same history to the origin, then two different futures: the forecast (weights,
+    # offsets, bands) is the same — it learns only from the days up to the origin
+    inputs = noisy_inputs()
+    hist = inputs.history
+    days = hist.days + [ORIGIN + timedelta(days=i) for i in range(1, 11)]
+    futures = []
+    for level in (0.0, 500.0):
+        remaining = np.concatenate([hist.remaining, np.full((1, 10), level)], axis=1)
+        discharged = np.concatenate([hist.discharged, np.full((1, 10), level)], axis=1)
+        longer = History(days, hist.keys, remaining, discharged)
+        futures.append(
+            simulate(Inputs(ORIGIN, longer, inputs.census), 10, seed=SEED, sims=200).baseline
+        )
+    alone = simulate(inputs, 10, seed=SEED, sims=200).baseline
+    for run in futures:
+        assert np.array_equal(run.waiting, alone.waiting)
+
+
+def test_the_blend_moves_the_queue_and_keeps_the_what_if_properties() -> None:
+    # a weekly queue 30, 34, 38, 42, 46, 36, 32 with scatter: the blend's weights, chosen on
+    # the history, move the P50 off the model's own; a scenario of 0 is still the baseline
+    # and more capacity still never lengthens the queue, with the blend applied to both
+    rng = np.random.default_rng(11)
+    pattern = np.array([30, 34, 38, 42, 46, 36, 32], dtype=float)
+    remaining = np.tile(pattern, 10)[:70] + rng.integers(-3, 4, 70)
+    discharged = rng.poisson(8, 70).astype(float)
+    key = (COUNCIL, 1)
+    days = [ORIGIN - timedelta(days=69 - i) for i in range(70)]
+    inputs = Inputs(
+        ORIGIN,
+        History(days, [key], remaining[None, :], discharged[None, :]),
+        {key: Census(waiting_days={1: int(remaining[-1])})},
+    )
+    weights = blend_weights(inputs.history.upto(ORIGIN - timedelta(days=1)), [key], 10).weights[1]
+    assert weights.shape == (10,) and ((weights >= 0) & (weights <= 1)).all()
+    blended = simulate(inputs, 10, seed=SEED, sims=300)
+    alone = simulate(inputs, 10, seed=SEED, sims=300, blend=False)
+    assert weights.any()
+    assert not np.array_equal(blended.baseline.waiting, alone.baseline.waiting)
+    zero = what_if_from(
+        inputs,
+        WhatIfRequest(changes=[CapacityChange(kind="home_care_starts", amount=0)]),
+        census_at=None,
+        seed=SEED,
+        sims=300,
+    )
+    more = what_if_from(
+        inputs,
+        WhatIfRequest(changes=[CapacityChange(kind="home_care_starts", amount=3)]),
+        census_at=None,
+        seed=SEED,
+        sims=300,
+    )
+    for z, m in zip(zero.pathways, more.pathways, strict=True):
+        assert z.scenario == z.baseline
+        assert m.baseline == z.baseline
+        for base_day, more_day in zip(m.baseline, m.scenario, strict=True):
+            assert more_day.nctr_in_hospital.p50 <= base_day.nctr_in_hospital.p50
+            assert more_day.nctr_in_hospital.p90 <= base_day.nctr_in_hospital.p90

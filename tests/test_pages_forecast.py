@@ -16,6 +16,9 @@ The hand-made forecast, from Wed 18 Nov 2026 (origin D), for all councils and fo
                        Fri    3 /  5 /  7                    9            −6 / −4 / −2
                        Sat    2 /  5 /  8                    9            −7 / −4 / −1
     worst gap: P1 Sat 21 Nov, 13 short; P3 Fri 20 Nov, 4 spare (the module says so)
+
+Recorded days the module carries (NCtR in hospital at the end of Mon 16 and Tue 17 Nov): all
+councils P1 17, 19 and P3 3, 4; the council's own P1 6, 8.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from app.metrics.forecast.schemas import (
     Forecast,
     ForecastDay,
     PathwayForecast,
+    RecordedDay,
     WhatIfDay,
     WhatIfPathway,
     WhatIfRequest,
@@ -68,6 +72,7 @@ def _pathway(
     rows: list[tuple[tuple[int, int, int], int, tuple[int, int, int]]],
     worst: int,
     council: str | None,
+    recorded: tuple[int, int] = (0, 0),
 ) -> PathwayForecast:
     days = [
         ForecastDay(
@@ -94,6 +99,10 @@ def _pathway(
             not_yet_ready=0,
             expected_discharge_dates={},
         ),
+        history=[
+            RecordedDay(day=ORIGIN - timedelta(days=2 - i), nctr_in_hospital=n)
+            for i, n in enumerate(recorded)
+        ],
         days=days,
         worst_gap_day=ORIGIN + timedelta(days=worst),
         worst_gap=days[worst - 1].gap,
@@ -106,10 +115,10 @@ ASKED: list[dict[str, Any]] = []  # what the pages asked the fake module, newest
 def hand_forecast(_session: Any = None, **asked: Any) -> Forecast:
     ASKED.append(asked)
     pathways = [
-        _pathway(1, 20, P1_DAYS, 3, None),
-        _pathway(3, 4, P3_DAYS, 2, None),
+        _pathway(1, 20, P1_DAYS, 3, None, (17, 19)),
+        _pathway(3, 4, P3_DAYS, 2, None, (3, 4)),
         # the council's own forecast: other numbers, to show the filter picks them
-        _pathway(1, 7, [((5, 6, 9), 3, (2, 3, 6))] * 3, 1, COUNCIL),
+        _pathway(1, 7, [((5, 6, 9), 3, (2, 3, 6))] * 3, 1, COUNCIL, (6, 8)),
     ]
     return Forecast(
         as_of=AS_OF,
@@ -261,10 +270,10 @@ def _traces(fig: go.Figure) -> dict[str, Any]:
 
 def test_the_fan_chart_draws_history_solid_and_the_forecast_dashed_in_its_band() -> None:
     pathway = hand_forecast().pathways[0]
-    recorded = ([ORIGIN - timedelta(days=2), ORIGIN - timedelta(days=1)], [17, 19])
-    fig = forecast_view.fan_figure(pathway, recorded)
+    fig = forecast_view.fan_figure(pathway)  # the recorded days the forecast carries
     traces = _traces(fig)
     history = traces["Recorded"]
+    assert list(history.x) == [date(2026, 11, 16), date(2026, 11, 17)]
     assert list(history.y) == [17, 19] and history.line.dash is None  # a fact: solid
     median = traces["Forecast: P50"]
     assert list(median.y) == [22, 24, 23] and median.line.dash == "dash"
@@ -346,6 +355,10 @@ def test_the_forecast_page_shows_a_fan_chart_per_pathway_labelled_forecast(
     text = _text(tree)
     assert "Forecast: the next ten days" in text
     assert "Forecast from the census of 09:00 Wed 18 Nov; day 1 is Thu 19 Nov." in text
+    # what "capacity expected" is, and why it is not the capacity page's number now
+    capacity = _text(_find(tree, "fc-capacity-words"))
+    assert "capacity page's supply (DESIGN.md §4.7" in capacity
+    assert "7-day stock of packages, not the starts of one day" in capacity
     for pathway in (1, 3):
         panel = _find(tree, f"fc-pathway-{pathway}")
         assert panel is not None, f"no panel for P{pathway}"
@@ -354,6 +367,11 @@ def test_the_forecast_page_shows_a_fan_chart_per_pathway_labelled_forecast(
         names = [trace.name for trace in graph.figure.data]
         assert "Forecast: P10–P90 band" in names and "Forecast: P50" in names
     assert "Worst gap Sat 21 Nov: 13 short (P10–P90: 7 to 23)" in _text(_find(tree, "fc-pathway-1"))
+    # all councils: each pathway's recorded days drawn solid before its forecast
+    for pathway, recorded in ((1, [17, 19]), (3, [3, 4])):
+        graph = _find(tree, {"type": "fc-fan", "pathway": str(pathway)})
+        traces = _traces(graph.figure)
+        assert list(traces["Recorded"].y) == recorded
 
 
 def test_the_council_filter_redraws_with_the_councils_forecast(
@@ -370,6 +388,10 @@ def test_the_council_filter_redraws_with_the_councils_forecast(
     assert _find(content, "fc-pathway-1") is not None
     assert _find(content, "fc-pathway-3") is None  # the council's forecast has P1 only
     assert "7 NCtR in hospital now." in _text(content)
+    # the council's own recorded days (6, 8), not all councils' (17, 19)
+    graph = _find(content, {"type": "fc-fan", "pathway": "1"})
+    assert list(_traces(graph.figure)["Recorded"].y) == [6, 8]
+    assert "the council's own patients" in _text(content)
 
 
 def test_the_what_if_asks_the_module_and_shows_the_scenario_beside_the_baseline(

@@ -90,9 +90,7 @@ def _day_table(pathway: PathwayForecast) -> Any:
     )
 
 
-def _pathway_panel(
-    pathway: PathwayForecast, recorded: tuple[list[Any], list[int]] | None
-) -> html.Section:
+def _pathway_panel(pathway: PathwayForecast) -> html.Section:
     name = view.PATHWAY_NAMES[pathway.pathway]
     capacity = view.CAPACITY_WORDS.get(pathway.pathway)
     if pathway.worst_gap_day:
@@ -118,7 +116,7 @@ def _pathway_panel(
                 className="mb-1",
             ),
             view.chart(
-                view.fan_figure(pathway, recorded),
+                view.fan_figure(pathway),
                 graph_id={"type": "fc-fan", "pathway": str(pathway.pathway)},
                 label=f"Fan chart, {name}: NCtR in hospital on the recorded days as a solid "
                 f"line, then the forecast median (P50) dashed inside its P10–P90 band.",
@@ -133,24 +131,18 @@ def _pathway_panel(
     )
 
 
-def _content(
-    result: Forecast, history: dict[int, tuple[list[Any], list[int]]] | None, council: str | None
-) -> list[Any]:
+def _content(result: Forecast, council: str | None) -> list[Any]:
     pathways = view.scope_pathways(result, council)
+    scope = "the council's own patients" if council else "all councils together"
     note = (
-        "The recorded days are counted for the whole system or a site, not by council: with a "
-        "council chosen the charts show its forecast only."
-        if council
-        else "Recorded days: NCtR in hospital at each day's end, as the census had it."
+        f"Recorded days: NCtR in hospital at each day's end, as the census had it ({scope}); "
+        "then the forecast."
     )
     return [
         html.P(view.origin_words(result), className="fc-origin", id="fc-origin"),
         components.note(note),
         html.Div(
-            [
-                _pathway_panel(p, None if council else (history or {}).get(p.pathway))
-                for p in pathways
-            ]
+            [_pathway_panel(p) for p in pathways]
             or [html.P("No forecast for this choice: too little history in the store.")],
             className="hw-two-columns",
         ),
@@ -292,10 +284,13 @@ def _method(result: Forecast) -> html.Section:
             html.H2("How the forecast is made"),
             html.P(
                 "From the store's own history only (DESIGN.md §4.12): the day-of-week pattern "
-                "and trend of patients becoming NCtR and of discharges, today's census and its "
-                "expected discharge dates, and the capacity expected from the capacity feeds' "
-                "history. It is recomputed after each census."
+                "and trend of patients becoming NCtR and of discharges, and today's census; "
+                "each pathway's queue is then moved towards seasonal-naive (the same weekday "
+                "last week) by a weight per day ahead chosen on the last four weeks, and its "
+                "band widened to the errors made there. Expected discharge dates are shown, "
+                "not used. It is recomputed after each census."
             ),
+            html.P(view.CAPACITY_NOTE, id="fc-capacity-words"),
             html.P(result.method, id="fc-method-words"),
             html.P(
                 [
@@ -331,7 +326,6 @@ def layout(
             local_authority=_chosen(chosen_council),
             at=moment,
         )
-        history = view.history(session, origin=result.origin, site=_chosen(chosen_site))
     return html.Div(
         [
             dcc.Store(id="fc-settings", data={"at": at}),
@@ -366,7 +360,7 @@ def layout(
                 **components.attrs(aria_label="Choose the council and site"),
             ),
             dcc.Loading(
-                html.Div(_content(result, history, _chosen(chosen_council)), id="fc-content"),
+                html.Div(_content(result, _chosen(chosen_council)), id="fc-content"),
                 type="dot",
             ),
             _what_if_controls(result),
@@ -407,11 +401,10 @@ def choose(
             local_authority=_chosen(council),
             at=parse_at(at),
         )
-        history = view.history(session, origin=result.origin, site=_chosen(site))
     query = {
         k: v for k, v in (("council", _chosen(council)), ("site", _chosen(site)), ("at", at)) if v
     }
-    return _content(result, history, _chosen(council)), "?" + urlencode(query) if query else ""
+    return _content(result, _chosen(council)), "?" + urlencode(query) if query else ""
 
 
 @callback(

@@ -182,6 +182,10 @@ def test_choosing_a_council_redraws_its_forecast_and_keeps_it_in_the_address(
     now = formats.number(council.today.nctr_in_hospital)
     assert f"{now} NCtR in hospital now." in panel.text
     assert _band_paths(browser, "#fc-pathway-1 .dash-graph") >= 1
+    # the council's own recorded days are drawn before its forecast (solid, "Recorded")
+    assert council.history, "the module gave the council no recorded days"
+    legend = " ".join(t.text for t in panel.find_elements(By.CSS_SELECTOR, ".legendtext"))
+    assert "Recorded" in legend, legend
     # reopening the address shows the same choice
     browser.get(browser.current_url)
     support.wait_for(browser, "#fc-pathway-1")

@@ -26,6 +26,7 @@ from app.metrics.forecast.history import (
     read_history,
 )
 from app.metrics.forecast.model import (
+    BLEND_ORIGINS,
     WINDOW_DAYS,
     Array,
     CapacityChanges,
@@ -43,6 +44,7 @@ from app.metrics.forecast.schemas import (
     Forecast,
     ForecastDay,
     PathwayForecast,
+    RecordedDay,
     WhatIfDay,
     WhatIfPathway,
     WhatIfRequest,
@@ -66,16 +68,27 @@ METHOD = (
     "own history: each day's new NCtR patients and the discharges the pathway can make, "
     "learned from the last {window} days (day-of-week means and, where significant, a "
     "linear trend; negative binomial scatter), from today's census; capacity expected from "
-    "the capacity feeds' last {cap_window} days. Bands are P10–P90: 8 runs in 10 fall inside."
+    "the capacity feeds' last {cap_window} days. Each pathway's queue is then moved towards "
+    "seasonal-naive (the same weekday last week) by a weight per day ahead chosen on the "
+    "last {blend} days before the origin, and its band widened to the errors made there. "
+    "Bands are P10–P90: 8 runs in 10 fall inside."
 )
 #: the pathways a what-if change acts on
 CHANGE_PATHWAY = {"home_care_starts": 1, "community_beds": 2, "care_home_vacancies": 3}
+#: the recorded days before the origin each pathway's result carries
+HISTORY_SHOWN_DAYS = 28
 #: fewest days of history a back-test origin learns from
 BACKTEST_MIN_DAYS = 28
 
 
 def _method(seed: int, sims: int) -> str:
-    return METHOD.format(sims=sims, seed=seed, window=WINDOW_DAYS, cap_window=CAPACITY_WINDOW_DAYS)
+    return METHOD.format(
+        sims=sims,
+        seed=seed,
+        window=WINDOW_DAYS,
+        cap_window=CAPACITY_WINDOW_DAYS,
+        blend=BLEND_ORIGINS,
+    )
 
 
 def gather(
@@ -190,6 +203,21 @@ def _census_today(censuses: list[Census], ahead: list[date]) -> CensusToday:
     )
 
 
+def _recorded(inputs: Inputs, keys: list[Key]) -> list[RecordedDay]:
+    """NCtR in hospital at the end of each recorded day before the origin, ``keys`` summed."""
+    history = inputs.history.upto(inputs.origin - timedelta(days=1))
+    position = {k: i for i, k in enumerate(history.keys)}
+    rows = [position[k] for k in keys if k in position]
+    shown = history.days[-HISTORY_SHOWN_DAYS:]
+    if not shown:
+        return []
+    totals = history.remaining[rows, -len(shown) :].sum(axis=0)
+    return [
+        RecordedDay(day=day, nctr_in_hospital=round(float(n)))
+        for day, n in zip(shown, totals, strict=True)
+    ]
+
+
 def _pathway_forecast(
     inputs: Inputs,
     sim: Simulation,
@@ -234,6 +262,7 @@ def _pathway_forecast(
         local_authority=council,
         council_name=names.get(council, council) if council else None,
         today=_census_today(censuses, sim.days),
+        history=_recorded(inputs, [sim.keys[i] for i in rows]),
         days=days,
         worst_gap_day=sim.days[worst] if worst is not None else None,
         worst_gap=gap_bands[worst] if gap_bands and worst is not None else None,
@@ -447,6 +476,7 @@ def backtest_history(
     sims: int = SIMULATIONS,
     horizon: int = MAX_DAYS,
     min_days: int = BACKTEST_MIN_DAYS,
+    blend: bool = True,
 ) -> list[BacktestRow]:
     """Rolling origin over ``history``: from each day with ``min_days`` of history before it,
     forecast NCtR in hospital for each horizon the history can score, per pathway (all
@@ -464,6 +494,7 @@ def backtest_history(
     )
     errors: dict[tuple[int, int], list[tuple[float, float, bool, float]]] = defaultdict(list)
     t = len(history.days)
+    cache: dict[object, object] = {}  # pseudo-origins' paths: the same for every origin
     for origin_index in range(min_days, t - 1):
         origin = history.days[origin_index]
         steps = min(horizon, t - 1 - origin_index)
@@ -471,8 +502,8 @@ def backtest_history(
             key: Census(waiting_days={0: int(history.remaining[i, origin_index])})
             for i, key in enumerate(keys)
         }
-        inputs = Inputs(origin, history.upto(origin), census)
-        sim = simulate(inputs, steps, seed=seed + origin_index, sims=sims, keys=keys)
+        inputs = Inputs(origin, history.upto(origin), census, blend_cache=cache)
+        sim = simulate(inputs, steps, seed=seed + origin_index, sims=sims, keys=keys, blend=blend)
         for p_index, pathway in enumerate(PATHWAYS):
             rows = [i for i, k in enumerate(keys) if k[1] == pathway]
             q = quantiles(_summed(sim.baseline.waiting, rows))

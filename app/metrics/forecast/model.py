@@ -271,3 +271,70 @@ def seasonal_naive(values: Array, origin_index: int, horizon: int) -> Array:
     """(K,) the value on the same weekday in the last week known at the origin."""
     back = 7 * ((horizon - 1) // 7 + 1)
     return values[:, origin_index + horizon - back]
+
+
+# --- the blend with seasonal-naive ---------------------------------------------------------
+
+#: the blend weights tried, 0 (the model alone) to 1 (seasonal-naive alone)
+BLEND_GRID = tuple(i / 10 for i in range(11))
+#: the newest days of history used as pseudo-origins to choose the blend weights
+BLEND_ORIGINS = 28
+#: fewest pseudo-origins a horizon's weight is chosen from (else the model alone)
+BLEND_MIN_ORIGINS = 7
+
+
+def mean_path(
+    start_waiting: Array, arrivals: Array, model: DischargeModel, horizon_days: list[date]
+) -> Array:
+    """(K, H) the queue with every draw at its mean: ``Q = Q + A − D``, the discharges the
+    model's base plus its share of the patients there are, kept within 0 and all of them."""
+    base = model.base_on(horizon_days)
+    waiting = np.asarray(start_waiting, dtype=float).copy()
+    out = np.empty_like(arrivals)
+    for day in range(arrivals.shape[1]):
+        available = np.clip(waiting + arrivals[:, day], 0.0, None)
+        served = np.clip(base[:, day] + model.share * available, 0.0, available)
+        waiting = available - served
+        out[:, day] = waiting
+    return out
+
+
+def naive_path(remaining: Array, horizon: int) -> Array | None:
+    """(K, H) seasonal-naive from the last day of ``remaining`` (K, T): for D+h the value on
+    the same weekday in the last week known (D+8…D+10: the week before); None when the
+    history is too short."""
+    t = remaining.shape[1]
+    back = [7 * ((h - 1) // 7 + 1) for h in range(1, horizon + 1)]
+    index = [t - 1 + h - b for h, b in zip(range(1, horizon + 1), back, strict=True)]
+    if not index or min(index) < 0:
+        return None
+    return np.asarray(remaining[:, index], dtype=float)
+
+
+def choose_weight(model_path: Array, naive: Array, truth: Array) -> Array:
+    """(H,) per horizon, the weight ``w`` of :data:`BLEND_GRID` whose blend
+    ``(1 − w)·model + w·naive`` has the smallest absolute error over the pseudo-origins
+    (arrays (J, H), NaN where a horizon was not scored); 0 (the model) with too few of them
+    or on a tie."""
+    h = truth.shape[1]
+    weights = np.zeros(h)
+    for step in range(h):
+        scored = ~np.isnan(truth[:, step])
+        if scored.sum() < BLEND_MIN_ORIGINS:
+            continue
+        m, n, y = model_path[scored, step], naive[scored, step], truth[scored, step]
+        errors = [float(np.abs((1 - w) * m + w * n - y).sum()) for w in BLEND_GRID]
+        weights[step] = BLEND_GRID[int(np.argmin(errors))]  # the first (smallest w) on a tie
+    return weights
+
+
+def shift_run(run: QueueRun, offset: Array) -> QueueRun:
+    """``run`` with its queue moved by ``offset`` (S or 1, K, H) (kept ≥ 0): the days
+    beyond DRD keep their mean; the day's flows (new NCtR, discharges) are the drawn ones.
+    The same offset on a baseline and a scenario keeps their difference, so a scenario of 0
+    stays the baseline and more capacity still never lengthens the queue."""
+    if not np.any(offset):
+        return run
+    waiting = np.clip(run.waiting + offset, 0.0, None)
+    mean = mean_days(run.days_waiting_sum, run.waiting)
+    return QueueRun(run.new_nctr, run.discharges, waiting, mean * waiting)

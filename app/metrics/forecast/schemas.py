@@ -74,6 +74,13 @@ class CensusToday(BaseModel):
     )
 
 
+class RecordedDay(BaseModel):
+    """A day already over, as the store recorded it: not a forecast."""
+
+    day: date
+    nctr_in_hospital: int = Field(description="NCtR patients in hospital at the day's end")
+
+
 class PathwayForecast(BaseModel):
     """The next days of one pathway, for one council or (``local_authority`` None) all of the
     scope's councils together."""
@@ -82,6 +89,12 @@ class PathwayForecast(BaseModel):
     local_authority: str | None = Field(description="ONS council code; None: all councils")
     council_name: str | None = None
     today: CensusToday
+    history: list[RecordedDay] = Field(
+        default_factory=list,
+        description="the recorded days before the origin (the newest "
+        "28 at most), NCtR in hospital at each day's end for this pathway and council: what "
+        "the forecast learned from, to draw beside it",
+    )
     days: list[ForecastDay]
     worst_gap_day: date | None = Field(
         description="the day whose P50 gap is the largest (None without capacity)"
