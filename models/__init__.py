@@ -12,6 +12,7 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
+from models.meetings import Meeting, MeetingAction, MeetingAttendee, MeetingDecision
 from models.reference import CareHome, Council, DelayReason, HomeCareProvider, Site, Ward
 from models.security import ApiToken, AuditEvent, User, UserSession
 from models.spells import (
@@ -40,6 +41,10 @@ __all__ = [
     "DelayReason",
     "DomiciliarySnapshot",
     "HomeCareProvider",
+    "Meeting",
+    "MeetingAction",
+    "MeetingAttendee",
+    "MeetingDecision",
     "HttpSourceState",
     "IngestNotice",
     "IngestRun",
