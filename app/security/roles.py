@@ -32,6 +32,9 @@ ADMIN_ONLY = frozenset({Role.ADMIN})
 # Roles an API token may carry: patient-level and admin access is for named people only, so
 # that the audit trail always says which person looked.
 TOKEN_ROLES = frozenset({Role.FEED, Role.WALL, Role.ANALYST})
+# Meetings (DESIGN §4.13): coordinators and analysts run the daily call and the weekly meeting
+# (/meeting, /api/v1/meetings); not the wall (minutes are free text), not admins, not feeds.
+MEETING_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ API_RULES: tuple[Rule, ...] = (
     Rule(GET, "/api/v1/metrics/**", AGGREGATES),
     Rule(GET, "/api/v1/forecast/**", AGGREGATES),
     Rule(POST, "/api/v1/forecast/what-if", AGGREGATES),  # a scenario: aggregates, no change
+    Rule(GET, "/api/v1/meetings/**", MEETING_ROLES),
+    Rule(POST, "/api/v1/meetings/**", MEETING_ROLES),
     # Patient level: coordinators only. Not admin: managing the system does not need
     # identifiable data (Caldicott principle 3, the minimum necessary).
     Rule(GET, "/api/v1/patients/**", PATIENT_LEVEL, patient_level=True),
@@ -102,6 +107,7 @@ PAGE_RULES: tuple[Rule, ...] = (
     Rule(GET, "/patient/*", PATIENT_LEVEL, patient_level=True),
     Rule(GET, "/site/*/ward/*", PATIENT_LEVEL, patient_level=True),  # lists the ward's patients
     Rule(GET, "/feeds", PEOPLE_WHO_SEE_FEEDS),
+    Rule(GET, "/meeting", MEETING_ROLES),
     Rule(GET, "/admin/**", ADMIN_ONLY),
     Rule(GET, "/**", AGGREGATES),  # the wall, overview, sites, weekly report, definitions, 404
 )
