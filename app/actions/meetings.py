@@ -36,11 +36,13 @@ from app.actions.schemas import (
     ActionFilter,
     ActionOut,
     Actor,
+    Organisation,
     StatusChange,
     UpdateCreate,
 )
 from app.domain import days
 from models.meetings import Meeting, MeetingAction, MeetingAttendee, MeetingDecision
+from models.reference import Council, Site
 
 #: the agenda's "due" horizon: open actions due within this many days after today
 DUE_WITHIN_DAYS = 7
@@ -327,3 +329,27 @@ def actions_due_by_organisation(
         groups.values(),
         key=lambda g: (-len(g.overdue), -len(g.due), g.organisation.name),
     )
+
+
+def organisation_choices(session: Session) -> list[Organisation]:
+    """The organisations a meeting's action can be owned by: the trusts of the sites, then the
+    councils (by name)."""
+    trusts = session.execute(
+        select(Site.trust_code, Site.trust_name).distinct().order_by(Site.trust_code)
+    ).all()
+    councils = session.execute(
+        select(Council.local_authority_code, Council.name).order_by(Council.name)
+    ).all()
+    seen: set[str] = set()
+    out = []
+    for code, name in trusts:
+        if code not in seen:
+            seen.add(code)
+            out.append(Organisation(kind="trust", code=code, name=name or code))
+    out += [Organisation(kind="council", code=code, name=name) for code, name in councils]
+    return out
+
+
+def site_trusts(session: Session) -> dict[str, str]:
+    """``{site code: trust code}``: the organisation an action about a site belongs to."""
+    return dict(session.execute(select(Site.site_code, Site.trust_code)).tuples().all())
