@@ -14,6 +14,7 @@ Coordinators and analysts only (``app/security/roles.py``). The page writes thro
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.actions import meetings, store
@@ -54,6 +56,7 @@ dash.register_page(
     order=4,
 )
 
+log = logging.getLogger("homeward.dashboards")
 DUE_DAYS = 7  # an action raised in the meeting is due in a week unless changed
 SECTIONS = (
     ("escalation", "Escalation level and what drives it"),
@@ -80,6 +83,9 @@ def _actor() -> Actor:
 
 
 def _refusal_words(exc: Exception) -> str:
+    if isinstance(exc, SQLAlchemyError):
+        log.exception("meeting page: the store refused a change")
+        return "the store could not be written just now; try again in a minute"
     if isinstance(exc, store.ActionRefused):
         return "; ".join(message for _field, message in exc.problems)
     if isinstance(exc, ValidationError):
@@ -89,7 +95,7 @@ def _refusal_words(exc: Exception) -> str:
 
 def _message(text: str, *, ok: bool) -> dbc.Alert:
     return dbc.Alert(
-        text, color="success" if ok else "danger", className="mtg-message py-2", role="status"
+        text, color="success" if ok else "danger", className="mtg-message py-2"
     )
 
 
@@ -574,7 +580,7 @@ def start(_n: int, kind: str | None, chair: str | None, at: str | None) -> tuple
         data = MeetingCreate(kind=kind or "daily", chair=chair or None)
         with write_session() as session:
             started = meetings.start_meeting(session, data, _actor())
-    except (store.ActionRefused, ValidationError) as exc:
+    except (store.ActionRefused, ValidationError, SQLAlchemyError) as exc:
         return dash.no_update, _message(_refusal_words(exc), ok=False)
     query = {"meeting": str(started.id), **({"at": at} if at else {})}
     return "/meeting?" + urlencode(query), dash.no_update
@@ -670,7 +676,7 @@ def raise_action(
             minutes = meetings.raise_action(
                 session, int(meeting_id), data, _actor(), metrics=METRICS
             )
-    except (store.ActionRefused, ValidationError) as exc:
+    except (store.ActionRefused, ValidationError, SQLAlchemyError) as exc:
         return _message(f"Not raised: {_refusal_words(exc)}", ok=False), dash.no_update
     return _message(f"Action raised: {data.title}", ok=True), _minutes(minutes)
 
@@ -701,7 +707,7 @@ def record_decision(
         data = DecisionCreate(text=(text or "").strip(), agenda_item=item)
         with write_session() as session:
             minutes = meetings.add_decision(session, int(meeting_id), data, _actor())
-    except (store.ActionRefused, ValidationError) as exc:
+    except (store.ActionRefused, ValidationError, SQLAlchemyError) as exc:
         words = _refusal_words(exc)
         return _message(f"Not recorded: {words}", ok=False), dash.no_update, dash.no_update
     return _message("Decision recorded.", ok=True), _minutes(minutes), ""
@@ -726,7 +732,7 @@ def add_attendee(
         data = AttendeeCreate(name=(name or "").strip(), organisation=(organisation or "").strip())
         with write_session() as session:
             minutes = meetings.add_attendee(session, int(meeting_id), data, _actor())
-    except (store.ActionRefused, ValidationError) as exc:
+    except (store.ActionRefused, ValidationError, SQLAlchemyError) as exc:
         return _message(f"Not added: {_refusal_words(exc)}", ok=False), dash.no_update
     return _message(f"Added {data.name}.", ok=True), _minutes(minutes)
 
@@ -753,6 +759,6 @@ def record_action(_updated: list[int], _closed: list[int], meeting_id: int | Non
         )
         with write_session() as session:
             minutes = meetings.record_action(session, int(meeting_id), data, _actor())
-    except (store.ActionRefused, store.ActionNotFound, ValidationError) as exc:
+    except (store.ActionRefused, store.ActionNotFound, ValidationError, SQLAlchemyError) as exc:
         return _message(_refusal_words(exc), ok=False), dash.no_update
     return _message(f"Action {kind} in this meeting.", ok=True), _minutes(minutes)
