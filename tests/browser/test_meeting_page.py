@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,13 @@ def _downloaded(browser: WebDriver, download_dir: Path, pattern: str, end: str) 
         ignored=(FileNotFoundError,),
         detail=lambda: f"downloads: {sorted(p.name for p in download_dir.iterdir())}",
     )
+
+
+def _click(browser: WebDriver, element_id: str) -> None:
+    """Follow a link as a click does (a script's click: the link may sit below the fold)."""
+    element = browser.find_element(By.ID, element_id)
+    assert element.is_displayed(), f"#{element_id} is not shown"
+    browser.execute_script("arguments[0].click()", element)
 
 
 def test_run_a_meeting_raise_an_action_record_a_decision_download_minutes(
@@ -90,7 +98,8 @@ def test_run_a_meeting_raise_an_action_record_a_decision_download_minutes(
         lambda d: "NHS number" in d.find_element(By.ID, "mtg-decision-message").text,
         "a decision holding an NHS number was not refused",
     )
-    text_box.clear()
+    text_box.send_keys(Keys.CONTROL, "a")  # clear() does not reach React's onChange
+    text_box.send_keys(Keys.DELETE)
     text_box.send_keys("Council to report on P3 placements on Friday")
     browser.find_element(By.ID, "mtg-decision-submit").click()
     support.wait_until(
@@ -99,6 +108,7 @@ def test_run_a_meeting_raise_an_action_record_a_decision_download_minutes(
             "Council to report on P3 placements" in d.find_element(By.ID, "mtg-decisions").text
         ),
         "the decision never showed in the minutes",
+        detail=lambda: browser.find_element(By.ID, "mtg-decision-message").text,
     )
     assert "Open two more care home beds" in browser.find_element(By.ID, "mtg-actions").text
 
@@ -118,12 +128,12 @@ def test_run_a_meeting_raise_an_action_record_a_decision_download_minutes(
     # the minutes download as one offline HTML file and as CSV, holding both
     for old in download_dir.glob("homeward-minutes-*"):
         old.unlink()
-    browser.find_element(By.ID, "mtg-download-html").click()
+    _click(browser, "mtg-download-html")
     page = _downloaded(browser, download_dir, "homeward-minutes-weekly-*.html", "</html>")
     assert "Open two more care home beds" in page
     assert "Council to report on P3 placements on Friday" in page
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", page)
-    browser.find_element(By.ID, "mtg-download-csv").click()
+    _click(browser, "mtg-download-csv")
     table = _downloaded(browser, download_dir, "homeward-minutes-weekly-*.csv", "")
     assert "Open two more care home beds" in table
     assert "Council to report on P3 placements on Friday" in table
