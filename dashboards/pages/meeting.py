@@ -94,9 +94,7 @@ def _refusal_words(exc: Exception) -> str:
 
 
 def _message(text: str, *, ok: bool) -> dbc.Alert:
-    return dbc.Alert(
-        text, color="success" if ok else "danger", className="mtg-message py-2"
-    )
+    return dbc.Alert(text, color="success" if ok else "danger", className="mtg-message py-2")
 
 
 # -- the agenda ---------------------------------------------------------------------------
