@@ -19,6 +19,7 @@ from app.actions.meeting_schemas import (
 from app.actions.schemas import ActionCreate, ActionScope, Actor, StatusChange
 from app.api import meeting_minutes
 from app.metrics.registry import METRICS
+from app.security.roles import Role, allowed, rule_for
 from models import Council, Site
 
 VALID_NHS = "9990000018"  # the synthetic range, a valid check digit
@@ -158,3 +159,19 @@ def test_actions_due_or_overdue_by_organisation(session: Session) -> None:
         (g.organisation.code, [a.title for a in g.overdue], [a.title for a in g.due])
         for g in groups
     ] == [("E06000901", ["late"], ["soon"]), ("RZZ", [], ["today"])]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/meeting"),
+        ("GET", "/api/v1/meetings"),
+        ("POST", "/api/v1/meetings"),
+        ("GET", "/api/v1/meetings/1/minutes.csv"),
+        ("POST", "/api/v1/meetings/1/decisions"),
+    ],
+)
+def test_only_coordinators_and_analysts_run_meetings(method: str, path: str) -> None:
+    rule = rule_for(method, path)
+    who = {role for role in Role if allowed(rule, role)}
+    assert who == {Role.COORDINATOR, Role.ANALYST}  # not the wall, admins or feed clients
