@@ -40,6 +40,7 @@ from app.actions.schemas import (
     StatusChange,
     UpdateCreate,
 )
+from app.core import events
 from app.domain import days
 from models.meetings import Meeting, MeetingAction, MeetingAttendee, MeetingDecision
 from models.reference import Council, Site
@@ -268,6 +269,7 @@ def raise_action(
     except Exception:
         session.rollback()
         raise
+    events.announce_data_changed()  # the store's contract for commit=False callers
     return get_meeting(session, meeting_id)
 
 
@@ -302,6 +304,7 @@ def record_action(
     except Exception:
         session.rollback()
         raise
+    events.announce_data_changed()  # the charts' data version counts action changes
     return get_meeting(session, meeting_id)
 
 
