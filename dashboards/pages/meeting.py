@@ -588,7 +588,6 @@ def start(_n: int, kind: str | None, chair: str | None, at: str | None) -> tuple
     Output("mtg-selected", "data"),
     Output("mtg-raise-about", "children"),
     Output("mtg-decision-about", "children"),
-    Output("mtg-title", "value"),
     Output("mtg-org", "value"),
     Input({"type": "mtg-raise", "index": ALL}, "n_clicks"),
     Input({"type": "mtg-decide", "index": ALL}, "n_clicks"),
@@ -614,9 +613,9 @@ def choose_line(_raise: list[int], _decide: list[int], lines: dict[str, Any]) ->
         ]
     )
     if trigger["type"] == "mtg-raise":
-        return trigger["index"], about, dash.no_update, dash.no_update, line.get("owner")
+        return trigger["index"], about, dash.no_update, line.get("owner")
     decision_about = html.Span(["On the agenda line: ", html.Strong(line["text"])])
-    return trigger["index"], dash.no_update, decision_about, dash.no_update, dash.no_update
+    return trigger["index"], dash.no_update, decision_about, dash.no_update
 
 
 def _minutes(meeting: MeetingOut) -> list[Any]:

@@ -137,3 +137,19 @@ def test_run_a_meeting_raise_an_action_record_a_decision_download_minutes(
     table = _downloaded(browser, download_dir, "homeward-minutes-weekly-*.csv", "")
     assert "Open two more care home beds" in table
     assert "Council to report on P3 placements on Friday" in table
+
+    # back on the agenda, the action is due within the week: closing it there is minuted
+    support.open_page(browser, browser.current_url, "#mtg-actions-due")
+    close = browser.find_element(
+        By.CSS_SELECTOR, "button[aria-label='Closed in this meeting: Open two more care home beds']"
+    )
+    browser.execute_script("arguments[0].click()", close)
+    support.wait_until(
+        browser,
+        lambda d: "closed" in d.find_element(By.ID, "mtg-actions").text,
+        "closing the action was never minuted",
+    )
+    sample_session.expire_all()
+    kinds = [link.kind for link in meetings.get_meeting(sample_session, meeting_id).actions]
+    sample_session.rollback()
+    assert kinds == ["raised", "closed"]
