@@ -18,7 +18,7 @@ docstring, as ``tests/test_metrics_blockage_filters.py`` lists them):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,8 +26,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.metrics import blockages
-from app.metrics.meeting_agenda import metrics_agenda
-from app.metrics.registry import METRICS
+from app.metrics.meeting_agenda import metrics_agenda, spc_signal
+from app.metrics.registry import METRICS, get_metric
+from app.metrics.schemas import WeeklyTrend
 from tests.test_metrics_scenario import DERBY, DERBYSHIRE, SITE_B, client  # noqa: F401
 
 START, END = date(2026, 10, 24), date(2026, 11, 2)
@@ -170,3 +171,70 @@ def test_meetings_api_agenda_minutes_and_refusals(client: TestClient) -> None:  
     assert client.post(f"/api/v1/meetings/{meeting_id}/actions", json=bad_scope).status_code == 422
     listed = client.get("/api/v1/meetings", params={"kind": "weekly"}).json()
     assert [m["id"] for m in listed["meetings"]] == [meeting_id]
+
+
+def _point(week_ending: date, value: float | None, *, special: bool) -> dict[str, object]:
+    return {
+        "week_start": week_ending - timedelta(days=6),
+        "week_ending": week_ending,
+        "value": value,
+        "mean": 100.0,
+        "lower_limit": 80.0,
+        "upper_limit": 120.0,
+        "lower_near": None,
+        "upper_near": None,
+        "outside_limits": special,
+        "run": False,
+        "trend": False,
+        "two_of_three": False,
+        "special_cause": special,
+        "point_type": "concern" if special else "common",
+        "side": "high" if special else None,
+    }
+
+
+def _trend(points: list[dict[str, object]]) -> WeeklyTrend:
+    return WeeklyTrend.model_validate(
+        {
+            "metric": get_metric("delayed_days").info(),
+            "site": None,
+            "weeks": len(points),
+            "end": points[-1]["week_ending"],
+            "mean": 100.0,
+            "lower_limit": 80.0,
+            "upper_limit": 120.0,
+            "lower_near": None,
+            "upper_near": None,
+            "provisional": True,
+            "variation_icon": "concern_high",
+            "assurance_icon": "none",
+            "points": points,
+        }
+    )
+
+
+def test_an_spc_signal_is_the_latest_week_with_a_special_cause() -> None:
+    sundays = [date(2026, 11, 1), date(2026, 11, 8), date(2026, 11, 15)]
+    # the latest week with a value (15 Nov has none) is 8 Nov, 131 days: above the limit
+    signal = spc_signal(
+        _trend(
+            [
+                _point(sundays[0], 101, special=False),
+                _point(sundays[1], 131, special=True),
+                _point(sundays[2], None, special=False),
+            ]
+        )
+    )
+    assert signal is not None
+    assert (signal.key, signal.section, signal.metric) == (
+        "spc-delayed_days",
+        "spc",
+        "delayed_days",
+    )
+    assert signal.text == (
+        "Delayed days (bed days lost): 131 days in the week ending 08 Nov 2026 (mean 100 days), "
+        "special cause concern"
+    )
+    # a special cause earlier on but not in the latest week is not a signal of the week
+    earlier = [_point(sundays[0], 131, special=True), _point(sundays[1], 101, special=False)]
+    assert spc_signal(_trend(earlier)) is None
