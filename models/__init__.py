@@ -12,6 +12,7 @@ from models.ingest import (
     SchedulerHeartbeat,
     SchedulerJobRun,
 )
+from models.meetings import Meeting, MeetingAction, MeetingAttendee, MeetingDecision
 from models.reference import (
     CareHome,
     Council,
@@ -52,6 +53,10 @@ __all__ = [
     "IngestNotice",
     "IngestRun",
     "OrganisationMapping",
+    "Meeting",
+    "MeetingAction",
+    "MeetingAttendee",
+    "MeetingDecision",
     "QuarantinedRow",
     "SchedulerHeartbeat",
     "SchedulerJobRun",

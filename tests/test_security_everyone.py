@@ -28,12 +28,21 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 # The navigation each role is offered, written out by hand from DESIGN §7 and the rule table.
 NAV_BY_ROLE = {
     "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/about/metrics"],
-    "analyst": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
+    "analyst": [
+        "/",
+        "/wall",
+        "/reports/weekly",
+        "/meeting",
+        "/forecast",
+        "/feeds",
+        "/about/metrics",
+    ],
     "coordinator": [
         "/",
         "/wall",
         "/coordinator",
         "/reports/weekly",
+        "/meeting",
         "/forecast",
         "/feeds",
         "/about/metrics",

@@ -16,6 +16,7 @@ from app.api import (
     returns,
     trends,
 )
+from app.api.meetings import router as meetings_router
 
 api_router = APIRouter(prefix="/api/v1")
 # The prefixes do not overlap, so the order only decides how many routes a request is
@@ -32,3 +33,4 @@ api_router.include_router(feeds.router)
 api_router.include_router(auth.router)
 api_router.include_router(admin.router)
 api_router.include_router(actions.router)
+api_router.include_router(meetings_router)

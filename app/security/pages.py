@@ -20,6 +20,7 @@ NAV_PAGES: tuple[tuple[str, str], ...] = (
     ("Wall display", "/wall"),
     ("Coordinator", "/coordinator"),
     ("Weekly report", "/reports/weekly"),
+    ("Meeting", "/meeting"),
     ("Forecast", "/forecast"),
     ("Feeds", "/feeds"),
     ("Metric definitions", "/about/metrics"),

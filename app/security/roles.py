@@ -36,6 +36,9 @@ ACTION_READERS = ACTION_WRITERS | ADMIN_ONLY
 # Roles an API token may carry: patient-level and admin access is for named people only, so
 # that the audit trail always says which person looked.
 TOKEN_ROLES = frozenset({Role.FEED, Role.WALL, Role.ANALYST})
+# Meetings (DESIGN §4.13): coordinators and analysts run the daily call and the weekly meeting
+# (/meeting, /api/v1/meetings); not the wall (minutes are free text), not admins, not feeds.
+MEETING_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR})
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ API_RULES: tuple[Rule, ...] = (
     Rule(GET, "/api/v1/actions/wall", AGGREGATES),
     Rule(GET, "/api/v1/actions/**", ACTION_READERS),
     Rule(frozenset({"POST", "PATCH"}), "/api/v1/actions/**", ACTION_WRITERS),
+    Rule(GET, "/api/v1/meetings/**", MEETING_ROLES),
+    Rule(POST, "/api/v1/meetings/**", MEETING_ROLES),
     # Patient level: coordinators only. Not admin: managing the system does not need
     # identifiable data (Caldicott principle 3, the minimum necessary).
     Rule(GET, "/api/v1/patients/**", PATIENT_LEVEL, patient_level=True),
@@ -111,6 +116,7 @@ PAGE_RULES: tuple[Rule, ...] = (
     Rule(GET, "/patient/*", PATIENT_LEVEL, patient_level=True),
     Rule(GET, "/site/*/ward/*", PATIENT_LEVEL, patient_level=True),  # lists the ward's patients
     Rule(GET, "/feeds", PEOPLE_WHO_SEE_FEEDS),
+    Rule(GET, "/meeting", MEETING_ROLES),
     Rule(GET, "/admin/**", ADMIN_ONLY),
     Rule(GET, "/**", AGGREGATES),  # the wall, overview, sites, weekly report, definitions, 404
 )
