@@ -340,11 +340,12 @@ def scheduler(
 ) -> None:
     """Run the feed scheduler as its own process (production: exactly one of these)."""
     from app.demo import simulator_jobs
+    from app.triggers.jobs import trigger_jobs
     from ingest.scheduler import run_blocking
 
     _logging(log_level)
     settings = get_settings()
-    run_blocking(settings, simulator_jobs(settings))
+    run_blocking(settings, simulator_jobs(settings) + trigger_jobs(settings))
 
 
 @cli.command("serve")

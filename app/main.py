@@ -23,9 +23,11 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.run_scheduler:
         from app.demo import simulator_jobs
+        from app.triggers.jobs import trigger_jobs
         from ingest.scheduler import start_embedded_scheduler
 
-        scheduler = start_embedded_scheduler(settings, simulator_jobs(settings))
+        jobs = simulator_jobs(settings) + trigger_jobs(settings)
+        scheduler = start_embedded_scheduler(settings, jobs)
     try:
         yield
     finally:

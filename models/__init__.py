@@ -24,6 +24,7 @@ from models.spells import (
     SpellEvent,
     SpellState,
 )
+from models.triggers import TriggerEvent, TriggerNotice
 
 __all__ = [
     "FEEDS",
@@ -55,6 +56,8 @@ __all__ = [
     "SpellDischargeCount",
     "SpellEvent",
     "SpellState",
+    "TriggerEvent",
+    "TriggerNotice",
     "UTCDateTime",
     "User",
     "UserSession",

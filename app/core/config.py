@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     max_line_kib: int = Field(default=1024, ge=4, le=64 * 1024)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
+    # Triggers and notices (app/triggers; docs/meetings.md "Triggers and notices"): a local
+    # file merged over app/triggers/triggers.toml, the address links in notices start with,
+    # and the SMTP server e-mail notices go through (none: e-mail channels record a failure).
+    triggers_config_file: Path | None = None
+    public_base_url: str = "http://127.0.0.1:8050"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "homeward@localhost"
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"
