@@ -457,3 +457,32 @@ def test_an_organisation_without_contacts_is_recorded_undeliverable(
         "no address for contact:E06000902",
     )
     assert smtp.mailbox.messages == []
+
+
+def test_an_action_the_store_refuses_leaves_the_notice_to_go(
+    engine: Engine, session: Session, smtp: SmtpServer, webhook: Webhook, tmp_path: Path
+) -> None:
+    patients_last_delivered(session, T - timedelta(hours=48))
+    config = config_file(
+        tmp_path,
+        f"""
+[rules.system-level-4]
+enabled = false
+[rules.spc-concern]
+enabled = false
+[rules.feed-stale]
+channels = ["hook"]
+[rules.feed-stale.action]
+organisation_kind = "council"
+organisation_code = "E06009999"
+owner = "Nobody"
+[channels.hook]
+urls = ["{webhook.url()}"]
+""",
+    )
+    said = jobs.run_evaluation(settings_for(smtp), now=T, config=config)
+    assert said == "1 new events; 1 notices sent, 0 failed"
+    [event] = session.scalars(select(TriggerEvent)).all()
+    assert event.action_id is None  # E06009999 is not in the reference data
+    assert session.scalars(select(Action)).all() == []
+    assert len(webhook.posts) == 1
