@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.actions import store as actions
+from app.actions.rules import identifier_problem
 from app.actions.schemas import ActionCreate, Actor
 from app.core.config import Settings
 from app.metrics.registry import METRICS
@@ -223,6 +224,8 @@ def test_a_trigger_sends_one_email_and_one_webhook_post_and_only_once(
         )
     ]
     assert webhook.posts == [("/hook", {"text": f"{FAILING_BODY}\n\n{link}"})]
+    for _to, subject, text in smtp.texts():
+        assert identifier_problem("notice", f"{subject} {text}") is None
 
     # evaluated again (five minutes later, and again an hour later): the same event
     assert jobs.run_evaluation(settings, now=T + timedelta(minutes=5), config=config) is None

@@ -206,3 +206,24 @@ def test_the_shipped_channel_without_addresses_records_undeliverable(
     assert keys == ["feed-stale:patients:2026-12-02T09:00:00+00:00"]
     statuses = session.execute(select(TriggerNotice.channel, TriggerNotice.status)).all()
     assert [tuple(r) for r in statuses] == [("system", "undeliverable")]
+
+
+def test_words_that_look_like_a_patient_identifier_are_withheld(
+    engine: Engine, session: Session
+) -> None:
+    from app.triggers.notices import NewEvent, record_event
+
+    event = NewEvent(
+        key="x:1",
+        rule="x",
+        kind="feed_stale",
+        subject="Homeward: about 999 123 4567",  # NHS-number shaped: must never be sent
+        body="nothing",
+        path="/feeds",
+        channels=["system"],
+    )
+    assert record_event(session, event, settings=Settings(), now=T) is True
+    [row] = session.scalars(select(TriggerEvent)).all()
+    assert row.subject == "Homeward: rule x fired"
+    assert "999" not in row.subject + row.body
+    assert "withheld" in row.body

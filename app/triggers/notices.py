@@ -10,6 +10,7 @@ try again; after ``max_attempts`` failures it stays ``failed``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.actions import rules as action_rules
 from app.actions import store as actions
 from app.actions.schemas import ActionCreate, Actor
 from app.core.config import Settings
@@ -60,6 +62,7 @@ def record_event(
     """Record a new event, its pending notices and its action; False when already recorded."""
     if session.scalar(select(TriggerEvent.id).where(TriggerEvent.event_key == event.key)):
         return False
+    event = _without_identifiers(event)
     link = settings.public_base_url.rstrip("/") + event.path
     row = TriggerEvent(
         event_key=event.key,
@@ -98,6 +101,20 @@ def record_event(
         return False
     log.info("trigger %s fired: %s", event.rule, event.key)
     return True
+
+
+def _without_identifiers(event: NewEvent) -> NewEvent:
+    """A last guard: words that look like a patient identifier are withheld, never sent."""
+    for field in ("subject", "body"):
+        if action_rules.identifier_problem(field, getattr(event, field)) is not None:
+            log.error("trigger %s: its %s looked like a patient identifier", event.rule, field)
+            return dataclasses.replace(
+                event,
+                subject=f"Homeward: rule {event.rule} fired",
+                body="The rule fired; its words were withheld because they looked like a "
+                "patient identifier. See the page linked.",
+            )
+    return event
 
 
 def _raise_action(session: Session, rule: Rule, event: NewEvent, now: datetime) -> int | None:
