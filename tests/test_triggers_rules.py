@@ -200,7 +200,7 @@ def test_the_shipped_channel_without_addresses_records_undeliverable(
     said = jobs.run_evaluation(
         Settings(), now=T, config=config, sender=lambda urls, s, b: sent.append(s)
     )
-    assert said == "1 new events; 0 notices sent, 0 failed"
+    assert said == "1 new event; 0 notices sent, 0 failed"
     assert sent == []
     keys = session.scalars(select(TriggerEvent.event_key)).all()
     assert keys == ["feed-stale:patients:2026-12-02T09:00:00+00:00"]

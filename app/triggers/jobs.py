@@ -134,7 +134,10 @@ def run_chase(
 def _describe(new: int, sent: int, failed: int) -> str | None:
     if not (new or sent or failed):
         return None
-    return f"{new} new events; {sent} notices sent, {failed} failed"
+    return (
+        f"{new} new event{'' if new == 1 else 's'}; "
+        f"{sent} notice{'' if sent == 1 else 's'} sent, {failed} failed"
+    )
 
 
 def trigger_jobs(settings: Settings) -> list[ExtraJob]:

@@ -187,7 +187,7 @@ def apprise_send(urls: list[str], subject: str, body: str) -> None:
     for url in urls:
         if not notifier.add(url):
             raise NoticeFailed("an address of the channel is not one apprise can read")
-    with apprise.LogCapture(level=logging.WARNING) as said:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as said:
         sent = notifier.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT)
     if not sent:
         words = " ".join(line.strip() for line in said.getvalue().splitlines() if line.strip())
