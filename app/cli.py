@@ -364,11 +364,13 @@ def scheduler(
     """Run the feed scheduler as its own process (production: exactly one of these)."""
     from app.demo import simulator_jobs
     from app.outbox import outbox_jobs
+    from app.triggers.jobs import trigger_jobs
     from ingest.scheduler import run_blocking
 
     _logging(log_level)
     settings = get_settings()
-    run_blocking(settings, [*simulator_jobs(settings), *outbox_jobs(settings)])
+    jobs = [*simulator_jobs(settings), *outbox_jobs(settings), *trigger_jobs(settings)]
+    run_blocking(settings, jobs)
 
 
 @cli.command("serve")

@@ -24,11 +24,11 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if settings.run_scheduler:
         from app.demo import simulator_jobs
         from app.outbox import outbox_jobs
+        from app.triggers.jobs import trigger_jobs
         from ingest.scheduler import start_embedded_scheduler
 
-        scheduler = start_embedded_scheduler(
-            settings, [*simulator_jobs(settings), *outbox_jobs(settings)]
-        )
+        jobs = [*simulator_jobs(settings), *outbox_jobs(settings), *trigger_jobs(settings)]
+        scheduler = start_embedded_scheduler(settings, jobs)
     try:
         yield
     finally:

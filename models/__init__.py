@@ -33,6 +33,7 @@ from models.spells import (
     SpellEvent,
     SpellState,
 )
+from models.triggers import TriggerEvent, TriggerNotice
 
 __all__ = [
     "FEEDS",
@@ -52,11 +53,11 @@ __all__ = [
     "HttpSourceState",
     "IngestNotice",
     "IngestRun",
-    "OrganisationMapping",
     "Meeting",
     "MeetingAction",
     "MeetingAttendee",
     "MeetingDecision",
+    "OrganisationMapping",
     "QuarantinedRow",
     "SchedulerHeartbeat",
     "SchedulerJobRun",
@@ -69,6 +70,8 @@ __all__ = [
     "SpellDischargeCount",
     "SpellEvent",
     "SpellState",
+    "TriggerEvent",
+    "TriggerNotice",
     "UTCDateTime",
     "User",
     "UserSession",

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     returns_outbox_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # a day's return is due once this local time the next day has passed (the morning census)
     returns_outbox_ready_at: time = time(10, 0)
+    # Triggers and notices (app/triggers; docs/meetings.md "Triggers and notices"): a local
+    # file merged over app/triggers/triggers.toml, the address links in notices start with,
+    # and the SMTP server e-mail notices go through (none: e-mail channels record a failure).
+    triggers_config_file: Path | None = None
+    public_base_url: str = "http://127.0.0.1:8050"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "homeward@localhost"
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"

@@ -6,8 +6,8 @@ badges, the capacity table body and the freshness strip), so the screen never fl
 
 Query parameters: ``kiosk=1`` (no navigation, one tile at a time), ``refresh`` (seconds
 between updates, default 60), ``cycle`` (kiosk seconds per tile, default 15), ``panel``
-(pin a bottom panel: ``capacity``, ``forecast`` or ``actions``), ``panel_seconds`` (seconds per bottom
-panel, default 20), ``at`` (show a past moment).
+(pin a bottom panel: ``capacity``, ``forecast`` or ``actions``), ``panel_seconds`` (seconds
+per bottom panel, default 20), ``at`` (show a past moment).
 """
 
 from __future__ import annotations
