@@ -1,5 +1,6 @@
 """The Homeward store: schema only (SQLAlchemy 2 typed ORM)."""
 
+from models.actions import Action, ActionChange, ActionUpdate
 from models.base import Base, UTCDateTime
 from models.capacity import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
 from models.ingest import (
@@ -26,6 +27,9 @@ from models.spells import (
 
 __all__ = [
     "FEEDS",
+    "Action",
+    "ActionChange",
+    "ActionUpdate",
     "ApiToken",
     "AuditEvent",
     "Base",

@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from app.api import admin, auth, capacity, feeds, flow, forecast, health, patients, registry, trends
+from app.api import (
+    actions,
+    admin,
+    auth,
+    capacity,
+    feeds,
+    flow,
+    forecast,
+    health,
+    patients,
+    registry,
+    trends,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 # The prefixes do not overlap, so the order only decides how many routes a request is
@@ -17,3 +29,4 @@ api_router.include_router(registry.router)
 api_router.include_router(feeds.router)
 api_router.include_router(auth.router)
 api_router.include_router(admin.router)
+api_router.include_router(actions.router)

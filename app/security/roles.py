@@ -29,6 +29,10 @@ PATIENT_LEVEL = frozenset({Role.COORDINATOR})
 FEED_ONLY = frozenset({Role.FEED})
 RUN_READERS = PEOPLE_WHO_SEE_FEEDS | FEED_ONLY
 ADMIN_ONLY = frozenset({Role.ADMIN})
+# Actions (DESIGN §4.13): coordinators and analysts raise and change them; admins read them;
+# the wall reads titles, owners and status (/api/v1/actions/wall); feed tokens nothing.
+ACTION_WRITERS = frozenset({Role.ANALYST, Role.COORDINATOR})
+ACTION_READERS = ACTION_WRITERS | ADMIN_ONLY
 # Roles an API token may carry: patient-level and admin access is for named people only, so
 # that the audit trail always says which person looked.
 TOKEN_ROLES = frozenset({Role.FEED, Role.WALL, Role.ANALYST})
@@ -76,6 +80,9 @@ API_RULES: tuple[Rule, ...] = (
     Rule(GET, "/api/v1/metrics/**", AGGREGATES),
     Rule(GET, "/api/v1/forecast/**", AGGREGATES),
     Rule(POST, "/api/v1/forecast/what-if", AGGREGATES),  # a scenario: aggregates, no change
+    Rule(GET, "/api/v1/actions/wall", AGGREGATES),
+    Rule(GET, "/api/v1/actions/**", ACTION_READERS),
+    Rule(frozenset({"POST", "PATCH"}), "/api/v1/actions/**", ACTION_WRITERS),
     # Patient level: coordinators only. Not admin: managing the system does not need
     # identifiable data (Caldicott principle 3, the minimum necessary).
     Rule(GET, "/api/v1/patients/**", PATIENT_LEVEL, patient_level=True),
