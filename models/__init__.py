@@ -2,6 +2,7 @@
 
 from models.actions import Action, ActionChange, ActionUpdate
 from models.base import Base, UTCDateTime
+from models.hicm import HicmAssessment
 from models.capacity import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
 from models.ingest import (
     FEEDS,
@@ -40,6 +41,7 @@ __all__ = [
     "DelayReason",
     "DomiciliarySnapshot",
     "HomeCareProvider",
+    "HicmAssessment",
     "HttpSourceState",
     "IngestNotice",
     "IngestRun",

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     max_line_kib: int = Field(default=1024, ge=4, le=64 * 1024)
     feed_config_file: Path | None = None
     escalation_config_file: Path | None = None
+    hicm_config_file: Path | None = None  # which measure evidences which HICM change
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"
