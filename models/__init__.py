@@ -2,8 +2,8 @@
 
 from models.actions import Action, ActionChange, ActionUpdate
 from models.base import Base, UTCDateTime
-from models.hicm import HicmAssessment
 from models.capacity import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
+from models.hicm import HicmAssessment
 from models.ingest import (
     FEEDS,
     HttpSourceState,
@@ -40,8 +40,8 @@ __all__ = [
     "Council",
     "DelayReason",
     "DomiciliarySnapshot",
-    "HomeCareProvider",
     "HicmAssessment",
+    "HomeCareProvider",
     "HttpSourceState",
     "IngestNotice",
     "IngestRun",

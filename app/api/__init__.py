@@ -11,6 +11,7 @@ from app.api import (
     flow,
     forecast,
     health,
+    hicm,
     patients,
     registry,
     trends,
@@ -30,3 +31,4 @@ api_router.include_router(feeds.router)
 api_router.include_router(auth.router)
 api_router.include_router(admin.router)
 api_router.include_router(actions.router)
+api_router.include_router(hicm.router)

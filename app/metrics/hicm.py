@@ -153,18 +153,6 @@ def evidence(
                 links=entry.links,
             )
         )
-    return HicmEvidence(end=week_ends(1, end or yesterday())[-1], weeks=config.weeks, changes=changes)
-
-
-def change_evidence(session: Session, number: int, *, end: date | None = None) -> ChangeEvidence:
-    """One change's evidence (as recorded with a self-assessment of it)."""
-    config = get_config()
-    entry = next(c for c in config.change if c.number == number)
-    return ChangeEvidence(
-        number=number,
-        name=change_name(number),
-        measures=[
-            measure_evidence(session, slug, weeks=config.weeks, end=end) for slug in entry.measures
-        ],
-        links=entry.links,
+    return HicmEvidence(
+        end=week_ends(1, end or yesterday())[-1], weeks=config.weeks, changes=changes
     )
