@@ -16,7 +16,7 @@ from app.domain.reason_catalogue import reason_catalogue
 from app.metrics.ratios import pct
 from app.metrics.rollups import DAY_COUNTS, bed_days, discharge_counts, in_site
 from app.metrics.timebase import day_start, local_date
-from app.metrics.weekly import WeeklyValues, _first_day, _mask_before_data, _weekly_sums
+from app.metrics.weekly import WeeklyValues, _first_day, _mask_before_data
 from models.spells import Spell, SpellState
 
 WeeklySeries = Callable[[Session, Sequence[date], str | None], WeeklyValues]
@@ -85,6 +85,8 @@ def weekly_pathway_0_1_pct(
     home: dict[date, int] = defaultdict(int)
     every: dict[date, int] = defaultdict(int)
     for day, pathway, n in rows:
+        if day is None:  # not possible under the filter; keeps the type checker sure
+            continue
         every[_sunday_of(day)] += n
         if pathway in (0, 1):
             home[_sunday_of(day)] += n
@@ -98,12 +100,14 @@ def weekly_weekend_discharge_rate(
     """Discharges per weekend day (Saturday, Sunday) as a % of discharges per weekday (Monday to
     Friday) in the same week: 100 means a weekend day discharges as many as a weekday."""
     frame = discharge_counts(session, week_ends[0] - timedelta(days=6), week_ends[-1], site)
-    weekend = frame["discharges"].where([d.weekday() in WEEKEND for d in frame.index], 0)
-    weekly = _weekly_sums(frame.assign(weekend=weekend), week_ends)
+    weekend: dict[date, int] = defaultdict(int)
+    weekday: dict[date, int] = defaultdict(int)
+    for day, n in zip(frame.index, frame["discharges"], strict=True):
+        (weekend if day.weekday() in WEEKEND else weekday)[_sunday_of(day)] += int(n)
     values: WeeklyValues = []
-    for total, at_weekend in zip(weekly["discharges"], weekly["weekend"], strict=True):
-        weekday_rate = (total - at_weekend) / 5
-        values.append(None if weekday_rate == 0 else 100.0 * (at_weekend / 2) / weekday_rate)
+    for sunday in week_ends:
+        weekday_rate = weekday[sunday] / 5
+        values.append(None if weekday_rate == 0 else 100.0 * (weekend[sunday] / 2) / weekday_rate)
     return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
 
 
