@@ -63,7 +63,11 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     if "weeks" in override:
         merged["weeks"] = override["weeks"]
     local = {c["number"]: c for c in override.get("change", [])}
-    merged["change"] = [local.get(c["number"], c) for c in base["change"]]
+    shipped = {c["number"] for c in base["change"]}
+    # a change the model does not have is kept, so that validation refuses it by name
+    merged["change"] = [local.get(c["number"], c) for c in base["change"]] + [
+        c for number, c in local.items() if number not in shipped
+    ]
     return merged
 
 
