@@ -21,6 +21,7 @@ NAV_PAGES: tuple[tuple[str, str], ...] = (
     ("Coordinator", "/coordinator"),
     ("Weekly report", "/reports/weekly"),
     ("Forecast", "/forecast"),
+    ("High Impact Changes", "/hicm"),
     ("Feeds", "/feeds"),
     ("Metric definitions", "/about/metrics"),
 )
