@@ -27,18 +27,19 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 # The navigation each role is offered, written out by hand from DESIGN §7 and the rule table.
 NAV_BY_ROLE = {
-    "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/about/metrics"],
-    "analyst": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
+    "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/hicm", "/about/metrics"],
+    "analyst": ["/", "/wall", "/reports/weekly", "/forecast", "/hicm", "/feeds", "/about/metrics"],
     "coordinator": [
         "/",
         "/wall",
         "/coordinator",
         "/reports/weekly",
         "/forecast",
+        "/hicm",
         "/feeds",
         "/about/metrics",
     ],
-    "admin": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
+    "admin": ["/", "/wall", "/reports/weekly", "/forecast", "/hicm", "/feeds", "/about/metrics"],
 }
 ROLE_WORDS = {
     "wall": "wall display",
