@@ -202,6 +202,10 @@ def test_the_initial_migration_alone_matches_the_models_without_the_security_tab
         "spell_day_ward_totals",
         "spell_day_delay_counts",
         "spell_discharge_counts",
+        "actions",  # 0006 (m1-actions, merged into this branch)
+        "action_changes",
+        "action_updates",
+        "hicm_assessments",  # 0007
     }
     migrations.upgrade(url)
     migrations.check(url)
