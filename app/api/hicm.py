@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import SessionDep
+from app.api.metrics_params import MetricsRoute
 from app.api.security_deps import get_clock, require_roles
 from app.domain.days import local_date
 from app.hicm import service, store
@@ -21,15 +22,19 @@ from app.hicm.schemas import AssessmentCreate, AssessmentList, AssessmentOut
 from app.security.principal import Principal
 from app.security.roles import AGGREGATES, HICM_WRITERS
 
-router = APIRouter(prefix="/hicm", tags=["hicm"])
+router = APIRouter(prefix="/hicm", tags=["hicm"], route_class=MetricsRoute)
+#: the days the evidence may end on: the feeds' plausible dates (DESIGN §3)
+EARLIEST, LATEST = date(1990, 1, 1), date(2999, 12, 31)
 
 ReaderDep = Annotated[Principal, Depends(require_roles(*AGGREGATES))]
 WriterDep = Annotated[Principal, Depends(require_roles(*HICM_WRITERS))]
 EndQuery = Annotated[
     date | None,
     Query(
+        ge=EARLIEST,
+        le=LATEST,
         description="the evidence's latest week is the one ending on the Sunday on or before "
-        "this day (YYYY-MM-DD); default: the last complete week"
+        "this day (YYYY-MM-DD); default: the last complete week",
     ),
 ]
 
