@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.domain.days import local_date
 from app.hicm import service
 from app.hicm.schemas import AssessmentOut
+from app.metrics.errors import InvalidParameter
 from app.metrics.hicm import Evidence
 from app.metrics.timebase import resolve_at
 from dashboards import components, formats, icons
@@ -26,6 +27,8 @@ SECTION_ID = "hicm-changes"
 
 def load(session: Session, at: datetime | None = None) -> service.HicmOverview:
     """The model as of ``at`` (default now): evidence up to the last complete week before it."""
+    if at is not None and not 1990 <= at.year <= 2999:
+        raise InvalidParameter("at", f"{at.date()} is outside the feeds' plausible dates")
     moment = resolve_at(at)
     end = local_date(moment) if at is not None else None
     return service.overview(session, end=end, today=local_date(moment))
