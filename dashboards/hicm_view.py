@@ -98,7 +98,7 @@ def _history(change: service.ChangeOverview) -> html.Details | None:
                 html.Div(
                     "Evidence then: "
                     + "; ".join(
-                        f"{m['label']} {m['value'] if m['value'] is not None else '–'}"
+                        f"{m['label']} {formats.number(m['value'], 1)}"
                         for m in a.evidence.get("measures", [])
                     ),
                     className="hicm-evidence-then",
