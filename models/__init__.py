@@ -3,6 +3,7 @@
 from models.actions import Action, ActionChange, ActionUpdate
 from models.base import Base, UTCDateTime
 from models.capacity import BedSnapshot, CareHomeSnapshot, DomiciliarySnapshot
+from models.hicm import HicmAssessment
 from models.ingest import (
     FEEDS,
     HttpSourceState,
@@ -49,6 +50,7 @@ __all__ = [
     "Council",
     "DelayReason",
     "DomiciliarySnapshot",
+    "HicmAssessment",
     "HomeCareProvider",
     "HttpSourceState",
     "IngestNotice",

@@ -27,13 +27,14 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 # The navigation each role is offered, written out by hand from DESIGN §7 and the rule table.
 NAV_BY_ROLE = {
-    "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/about/metrics"],
+    "wall": ["/", "/wall", "/reports/weekly", "/forecast", "/hicm", "/about/metrics"],
     "analyst": [
         "/",
         "/wall",
         "/reports/weekly",
         "/meeting",
         "/forecast",
+        "/hicm",
         "/feeds",
         "/about/metrics",
     ],
@@ -44,10 +45,11 @@ NAV_BY_ROLE = {
         "/reports/weekly",
         "/meeting",
         "/forecast",
+        "/hicm",
         "/feeds",
         "/about/metrics",
     ],
-    "admin": ["/", "/wall", "/reports/weekly", "/forecast", "/feeds", "/about/metrics"],
+    "admin": ["/", "/wall", "/reports/weekly", "/forecast", "/hicm", "/feeds", "/about/metrics"],
 }
 ROLE_WORDS = {
     "wall": "wall display",

@@ -202,11 +202,17 @@ def test_the_initial_migration_alone_matches_the_models_without_the_security_tab
         "spell_day_ward_totals",
         "spell_day_delay_counts",
         "spell_discharge_counts",
-        "actions",  # 0006 (m1-actions)
+        "organisation_mappings",  # 0006_organisations
+        "actions",  # 0007_actions
         "action_updates",
         "action_changes",
-        "trigger_events",  # 0007
+        "meetings",  # 0008_meetings
+        "meeting_attendees",
+        "meeting_decisions",
+        "meeting_actions",
+        "trigger_events",  # 0009_trigger_notices
         "trigger_notices",
+        "hicm_assessments",  # 0010_hicm_assessments
     }
     migrations.upgrade(url)
     migrations.check(url)

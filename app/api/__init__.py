@@ -11,6 +11,7 @@ from app.api import (
     flow,
     forecast,
     health,
+    hicm,
     patients,
     registry,
     returns,
@@ -34,3 +35,4 @@ api_router.include_router(auth.router)
 api_router.include_router(admin.router)
 api_router.include_router(actions.router)
 api_router.include_router(meetings_router)
+api_router.include_router(hicm.router)

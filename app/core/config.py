@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "homeward@localhost"
+    hicm_config_file: Path | None = None  # which measure evidences which HICM change
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True
     host: str = "127.0.0.1"

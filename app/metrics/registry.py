@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.metrics import hicm_measures
 from app.metrics import weekly as weekly_series
 from app.metrics.errors import InvalidParameter
 from app.metrics.schemas import Direction, MetricInfo
@@ -233,6 +234,101 @@ _METRICS = (
             "the end of Sunday."
         ),
         weekly=weekly_series.weekly_community_occupancy,
+    ),
+    # --- the High Impact Change Model's evidence (app/metrics/hicm.toml maps them to changes)
+    Metric(
+        slug="edd_within_2_days",
+        label="Emergency admissions with an expected discharge date within two days",
+        unit="%",
+        direction="increase",
+        definition=(
+            "Of the emergency admissions of the week (by admission day), the percentage whose "
+            "expected discharge date was first recorded by a census on or before the second day "
+            "after the admission day: the High Impact Change Model's early discharge planning "
+            "(change 1)."
+        ),
+        weekly=hicm_measures.weekly_edd_within_2_days,
+    ),
+    Metric(
+        slug="pathway_0_1_pct",
+        label="Discharged home (pathways 0 and 1)",
+        unit="%",
+        direction="increase",
+        definition=(
+            "Of the week's discharges with a discharge pathway in force at discharge, the "
+            "percentage on pathway 0 (home, no new support) or 1 (home with new support): "
+            "Home First (change 4)."
+        ),
+        weekly=hicm_measures.weekly_pathway_0_1_pct,
+    ),
+    Metric(
+        slug="weekend_discharge_rate",
+        label="Weekend discharges against weekdays",
+        unit="% of a weekday",
+        direction="increase",
+        definition=(
+            "Discharges per weekend day (Saturday and Sunday) as a percentage of discharges per "
+            "weekday (Monday to Friday) in the same week; 100 means a weekend day discharges as "
+            "many as a weekday. Flexible working patterns (change 5)."
+        ),
+        weekly=hicm_measures.weekly_weekend_discharge_rate,
+    ),
+    Metric(
+        slug="assessment_delayed_days",
+        label="Delayed days awaiting assessment",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Delayed days (bed days lost) in the week whose delay reason in force is of the "
+            "catalogue's category 'awaiting assessment' (triage, Care Act, continuing healthcare, "
+            "funding; historic DTOC A and B)."
+        ),
+        weekly=hicm_measures.weekly_delayed_days_of("awaiting_assessment"),
+    ),
+    Metric(
+        slug="choice_delayed_days",
+        label="Delayed days for patient or family choice",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Delayed days (bed days lost) in the week whose delay reason in force is of the "
+            "catalogue's category 'patient or family choice' (historic DTOC G)."
+        ),
+        weekly=hicm_measures.weekly_delayed_days_of("patient_family_choice"),
+    ),
+    Metric(
+        slug="p3_delayed_days",
+        label="Delayed days awaiting a care home",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Delayed days (bed days lost) in the week whose delay reason in force is of the "
+            "catalogue's category 'awaiting a care home (pathway 3)' (historic DTOC DI, DII)."
+        ),
+        weekly=hicm_measures.weekly_delayed_days_of("awaiting_p3_care_home"),
+    ),
+    Metric(
+        slug="care_home_vacancies",
+        label="Care-home vacancies accepting admissions",
+        unit="beds",
+        direction="increase",
+        definition=(
+            "Care-home vacancies accepting admissions in homes accepting admissions, from each "
+            "home's latest capacity snapshot at the end of Sunday: the supply for pathway 3, "
+            "counted for the whole system (no value for one site)."
+        ),
+        weekly=weekly_series.weekly_p3_supply,
+    ),
+    Metric(
+        slug="housing_delayed_days",
+        label="Delayed days for housing or homelessness",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Delayed days (bed days lost) in the week whose delay reason in force is of the "
+            "catalogue's category 'housing or homelessness' (historic DTOC I)."
+        ),
+        weekly=hicm_measures.weekly_delayed_days_of("housing_homelessness"),
     ),
 )
 

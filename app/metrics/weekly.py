@@ -154,7 +154,7 @@ def weekly_ga_occupancy(
 def weekly_p3_supply(session: Session, week_ends: Sequence[date], site: str | None) -> WeeklyValues:
     """P3 supply at the end of each week's Sunday: care-home vacancies accepting admissions in
     homes accepting admissions. Capacity out of hospital is the system's: no value for a site.
-    (Not in the registry: the series behind the P3 gap.)"""
+    (The registry's care_home_vacancies: the series behind the P3 gap.)"""
     if site is not None:
         return [None for _ in week_ends]
     supply = p3_supply_at(session, sunday_ends(week_ends))

@@ -22,6 +22,7 @@ NAV_PAGES: tuple[tuple[str, str], ...] = (
     ("Weekly report", "/reports/weekly"),
     ("Meeting", "/meeting"),
     ("Forecast", "/forecast"),
+    ("High Impact Changes", "/hicm"),
     ("Feeds", "/feeds"),
     ("Metric definitions", "/about/metrics"),
 )

@@ -33,6 +33,8 @@ ADMIN_ONLY = frozenset({Role.ADMIN})
 # the wall reads titles, owners and status (/api/v1/actions/wall); feed tokens nothing.
 ACTION_WRITERS = frozenset({Role.ANALYST, Role.COORDINATOR})
 ACTION_READERS = ACTION_WRITERS | ADMIN_ONLY
+# High Impact Change Model self-assessments: analysts and coordinators record them.
+HICM_WRITERS = frozenset({Role.ANALYST, Role.COORDINATOR})
 # Roles an API token may carry: patient-level and admin access is for named people only, so
 # that the audit trail always says which person looked.
 TOKEN_ROLES = frozenset({Role.FEED, Role.WALL, Role.ANALYST})
@@ -89,6 +91,8 @@ API_RULES: tuple[Rule, ...] = (
     Rule(frozenset({"POST", "PATCH"}), "/api/v1/actions/**", ACTION_WRITERS),
     Rule(GET, "/api/v1/meetings/**", MEETING_ROLES),
     Rule(POST, "/api/v1/meetings/**", MEETING_ROLES),
+    Rule(GET, "/api/v1/hicm/**", AGGREGATES),
+    Rule(POST, "/api/v1/hicm/assessments", HICM_WRITERS),
     # Patient level: coordinators only. Not admin: managing the system does not need
     # identifiable data (Caldicott principle 3, the minimum necessary).
     Rule(GET, "/api/v1/patients/**", PATIENT_LEVEL, patient_level=True),
