@@ -90,3 +90,26 @@ def test_an_analyst_records_through_the_callback(app_client: TestClient, engine:
         answer.text
     )
     assert stored(engine) == 1
+
+
+def test_the_weekly_system_meeting_reviews_the_nine_changes_and_the_daily_call_does_not(
+    app_client: TestClient, engine: Engine
+) -> None:
+    from app.actions import meetings
+    from app.actions.meeting_schemas import MeetingCreate
+    from app.actions.schemas import Actor
+
+    chair = Actor(name="chair.person", role="coordinator")
+    with Session(engine) as db:
+        weekly = meetings.start_meeting(db, MeetingCreate(kind="weekly"), chair).id
+        daily = meetings.start_meeting(db, MeetingCreate(kind="daily"), chair).id
+    client = as_role(app_client, "coordinator")
+    for meeting, shown in ((weekly, True), (daily, False)):
+        body = payload(
+            client, "_pages_content.children", pathname="/meeting", search=f"?meeting={meeting}"
+        )
+        drawn = client.post("/_dash-update-component", json=body)
+        assert drawn.status_code == 200, drawn.text
+        assert "mtg-title-heading" in drawn.text  # the meeting itself was drawn
+        cards = [f"hicm-change-{n}" in drawn.text for n in range(1, 10)]
+        assert cards == [shown] * 9, (meeting, cards)

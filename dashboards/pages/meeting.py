@@ -44,7 +44,7 @@ from app.core.db import get_sessionmaker
 from app.metrics.meeting_agenda import AgendaItem, MetricsAgenda, metrics_agenda
 from app.metrics.registry import METRICS
 from app.security.principal import current_principal_or_none
-from dashboards import components, forecast_view, formats
+from dashboards import components, forecast_view, formats, hicm_view
 from dashboards.data import parse_at, read_session, safe_layout
 
 dash.register_page(
@@ -505,6 +505,15 @@ def layout(meeting: str | None = None, at: str | None = None, **_q: str) -> html
                 section_id="mtg-coming-days",
                 heading_level=3,
             )
+            # the weekly system meeting also reviews the High Impact Change Model (docs/hicm.md)
+            hicm = (
+                hicm_view.changes_section(
+                    hicm_view.load(session, moment),
+                    heading="High Impact Changes: evidence and maturity",
+                )
+                if chosen.kind == "weekly"
+                else None
+            )
             trusts = meetings.site_trusts(session)
             organisations = [
                 {"label": f"{o.name} ({o.kind})", "value": f"{o.kind}:{o.code}"}
@@ -524,7 +533,10 @@ def layout(meeting: str | None = None, at: str | None = None, **_q: str) -> html
                 ),
                 html.Div(
                     [
-                        html.Div(_agenda(agenda, groups, coming), className="mtg-main"),
+                        html.Div(
+                            [_agenda(agenda, groups, coming), *([hicm] if hicm else [])],
+                            className="mtg-main",
+                        ),
                         html.Div(
                             [
                                 _forms(organisations),
