@@ -1045,6 +1045,9 @@ def test_metric_registry(client: TestClient) -> None:
         "p2_waiting",
         "community_beds_free",
         "community_occupancy",
+        "internal_delay_over_48h",
+        "beyond_drd_21_in_hospital",
+        "beyond_drd_21_discharge_pct",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)
