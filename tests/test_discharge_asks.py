@@ -209,7 +209,8 @@ def asks(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Eng
     reference = tmp_path / "reference"
     reference.mkdir()
     (reference / "sites.csv").write_text(
-        "site_code,site_name,trust_code,trust_name,kind\nRXA01,Northgate General,RXA,Northgate Trust,acute\n"
+        "site_code,site_name,trust_code,trust_name,kind\n"
+        "RXA01,Northgate General,RXA,Northgate Trust,acute\n"
     )
     (reference / "councils.csv").write_text(
         f"local_authority_code,name\n{DERBY},Derby\n{DERBYSHIRE},Derbyshire\n"
