@@ -27,7 +27,7 @@ from dash import (
     html,
 )
 
-from dashboards import components, definitions, formats
+from dashboards import asks_view, components, definitions, formats
 from dashboards import wall_data as wd
 from dashboards.data import parse_at, query_int, read_session, safe_layout
 
@@ -273,6 +273,7 @@ def layout(
                         id={"type": "wall-badge", "key": "header"},
                         className="wall-escalation",
                     ),
+                    asks_view.wall_tile(at),
                     html.P(
                         [
                             "Updated ",
