@@ -200,6 +200,17 @@ def layout(**query: str) -> html.Div:
                         ],
                         className="hw-filters",
                     ),
+                    html.P(
+                        [
+                            "Preset (NHS England 2025/26 ask): ",
+                            html.A(
+                                "21+ days beyond ready date",
+                                href="/coordinator?min_days=21",
+                                id="preset-beyond-21",
+                            ),
+                        ],
+                        className="hw-note mt-2 mb-0",
+                    ),
                 ],
                 className="hw-panel",
                 **components.attrs(aria_label="Filters"),
