@@ -43,6 +43,9 @@ OWN_DEFINITION = {
     "P1 waiting": "p1_waiting",
     "P2 waiting": "p2_waiting",
     "P3 waiting": "p3_waiting",
+    # the wall header's NHS England discharge asks (dashboards/asks_view.py)
+    "Internal delays over 48 h": "internal_delay_over_48h",
+    "21+ days beyond ready date": "beyond_drd_21_in_hospital",
     # the weekly report's charts (the registry labels of its measures)
     "Patients with no criteria to reside remaining in hospital": "nctr_remaining",
     "Delayed days (bed days lost)": "delayed_days",
