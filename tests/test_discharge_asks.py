@@ -333,6 +333,30 @@ def test_the_list_gives_reason_run_and_who_must_act_within_the_scope(asks: Engin
         assert counts.internal_over_48h == 3 and counts.internal_over_48h_target == 0
 
 
+def test_the_coordinator_grid_filters_to_the_internal_delays(asks: Engine) -> None:
+    from app.metrics import patient_level
+
+    with Session(asks) as session:
+        at = utc("2026-11-22T12:00:00")
+        held = patient_level.delayed(session, at=at, internal_over_48h=True)
+        # longest past DRD first, as the grid always is: W (16 Nov: 6), M (17 Nov: 5), C (3)
+        assert [(p.spell_id, p.days_beyond_drd) for p in held.patients] == [
+            ("W", 6),
+            ("M", 5),
+            ("C", 3),
+        ]
+        # at noon on the 18th W is external and C cleared: nobody
+        assert (
+            patient_level.delayed(
+                session, at=utc("2026-11-18T12:00:00"), internal_over_48h=True
+            ).count
+            == 0
+        )
+        # the 21+ preset is the minimum days filter at 21: S1 (33), D1 (25), S3 (21)
+        beyond = patient_level.delayed(session, at=at, min_days=21)
+        assert [p.spell_id for p in beyond.patients] == ["S1", "D1", "S3"]
+
+
 def test_weekly_internal_count_at_the_end_of_each_sunday(asks: Engine) -> None:
     metric = get_metric("internal_delay_over_48h")
     assert (metric.target, metric.direction) == (0.0, "decrease")
@@ -381,6 +405,11 @@ def test_the_api_serves_the_counts_to_all_and_the_list_to_coordinators(asks: Eng
             ("W", 3),
         ]
         assert wall.get("/api/v1/patients/internal-delays").status_code == 403
+        grid = coordinator.get(
+            "/api/v1/patients/delayed",
+            params={"at": "2026-11-22T12:00:00", "internal_over_48h": "true"},
+        )
+        assert [p["spell_id"] for p in grid.json()["patients"]] == ["W", "M", "C"]
         counts = wall.get(
             "/api/v1/flow/discharge-asks",
             params={"at": "2026-11-22T12:00:00", "start": "2026-11-23", "end": "2026-11-29"},

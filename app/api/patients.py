@@ -37,6 +37,9 @@ def delayed(
         Query(description="the agency responsible for the delay"),
     ] = None,
     min_days: Annotated[int | None, Query(ge=0, description="at least this many days")] = None,
+    internal_over_48h: Annotated[
+        bool, Query(description="only internal delays over 48 hours (DESIGN §4.11)")
+    ] = False,
 ) -> Response:
     """Every patient in hospital with no criteria to reside, longest past their DRD first."""
     filters = {
@@ -48,6 +51,7 @@ def delayed(
         "local_authority": local_authority,
         "agency": agency,
         "min_days": min_days,
+        "internal_over_48h": internal_over_48h,
     }
     scope = record.principal.scope
     # The computation may come from the metrics cache; the read is audited every time.

@@ -104,6 +104,14 @@ def _over_48h_now(
     return out
 
 
+def internal_over_48h_now(
+    session: Session, at: datetime, site: str | None, scope: Scope = SYSTEM
+) -> dict[int, int]:
+    """``{spell_pk: internal run}`` of the patients in hospital at ``at`` with an internal delay
+    over 48 hours (the coordinator grid's "internal delay over 48 hours" filter)."""
+    return {row.spell_pk: run for row, run in _over_48h_now(session, at, site, scope)}
+
+
 def internal_delays(
     session: Session,
     *,

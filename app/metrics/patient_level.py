@@ -70,9 +70,11 @@ def delayed(
     local_authority: str | None = None,
     agency: str | None = None,
     min_days: int | None = None,
+    internal_over_48h: bool = False,
 ) -> DelayedPatients:
     """Every patient in hospital at ``at`` with no criteria to reside, longest past DRD first
-    (only those within ``scope``)."""
+    (only those within ``scope``); ``internal_over_48h``: only those whose delay has been
+    internal for more than 48 hours (DESIGN §4.11, :mod:`app.metrics.discharge_asks`)."""
     at = resolve_at(at)
     site_row = require_site(session, site)
     code = site_row.site_code if site_row else None
@@ -105,6 +107,13 @@ def delayed(
             query = query.where(column == value)
     if min_days is not None:
         query = query.where(patients.c.days_beyond_drd >= min_days)
+    if internal_over_48h:
+        # the one rule of §4.11, applied by the module that owns it (imported here: it builds
+        # on this module's scope test)
+        from app.metrics.discharge_asks import internal_over_48h_now
+
+        held = internal_over_48h_now(session, at, code, scope)
+        query = query.where(patients.c.spell_pk.in_(sorted(held)) if held else false())
     query = query.order_by(patients.c.days_beyond_drd.desc(), patients.c.spell_id)
 
     reasons = reason_labels(session)

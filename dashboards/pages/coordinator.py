@@ -153,6 +153,13 @@ def layout(**query: str) -> html.Div:
                                 ],
                                 filters.agency,
                             ),
+                            _radio(
+                                "NHS England ask",
+                                "filter-ask",
+                                [{"label": "All", "value": ""}]
+                                + [{"label": words, "value": v} for v, words in view.ASKS.items()],
+                                filters.ask,
+                            ),
                         ],
                         className="hw-filter-row",
                     ),
@@ -199,17 +206,6 @@ def layout(**query: str) -> html.Div:
                             ),
                         ],
                         className="hw-filters",
-                    ),
-                    html.P(
-                        [
-                            "Preset (NHS England 2025/26 ask): ",
-                            html.A(
-                                "21+ days beyond ready date",
-                                href="/coordinator?min_days=21",
-                                id="preset-beyond-21",
-                            ),
-                        ],
-                        className="hw-note mt-2 mb-0",
                     ),
                 ],
                 className="hw-panel",
@@ -302,6 +298,7 @@ def narrow_wards(
     Input("filter-reason", "value"),
     Input("filter-agency", "value"),
     Input("filter-min-days", "value"),
+    Input("filter-ask", "value"),
     State("coordinator-at", "data"),
     prevent_initial_call=True,
 )
@@ -313,6 +310,7 @@ def apply_filters(
     reason: str | None,
     agency: str | None,
     min_days: Any,
+    ask: str | None,
     at: str | None,
 ) -> tuple[Any, ...]:
     """Re-list the patients and the blockages for the filters, and remember them."""
@@ -325,6 +323,7 @@ def apply_filters(
             "reason": reason,
             "agency": agency,
             "min_days": min_days,
+            "ask": ask,
             "at": at,
         }
     )
