@@ -64,3 +64,34 @@ def test_the_wall_fits_1920_by_1080_without_scrolling(
     ]
     width, height = _overflow(browser)
     assert (width, height) == (0, 0), f"the wall overflows the screen by {width}×{height} px"
+
+
+def test_the_coordinator_ask_filter_lists_the_internal_delays(
+    browser: WebDriver, base_url: str, sample_session: Session, sample_at: datetime
+) -> None:
+    from app.metrics import patient_level
+    from tests.browser.test_pages import wait_for_rows
+
+    at = f"at={quote(sample_at.isoformat())}"
+    support.open_page(browser, f"{base_url}/coordinator?{at}", "#coordinator-grid")
+    held = patient_level.delayed(sample_session, at=sample_at, internal_over_48h=True)
+    everyone = patient_level.delayed(sample_session, at=sample_at)
+    assert 0 < held.count < everyone.count, "the sample needs some internal delays over 48 h"
+    wait_for_rows(browser, "coordinator-grid", everyone.count)
+    ask = (
+        "//fieldset[legend[text()='NHS England ask']]//label[text()='Internal delay over 48 hours']"
+    )
+    browser.find_element(By.XPATH, ask).click()
+    rows = wait_for_rows(browser, "coordinator-grid", held.count)
+    assert [r["spell_id"] for r in rows] == [p.spell_id for p in held.patients]
+    support.wait_until(
+        browser, lambda d: "ask=internal_48h" in d.current_url, "the ask never reached the address"
+    )
+    # the 21+ preset: the minimum of 21 days beyond the ready date
+    beyond = patient_level.delayed(sample_session, at=sample_at, min_days=21)
+    browser.find_element(
+        By.XPATH,
+        "//fieldset[legend[text()='NHS England ask']]//label[text()='21+ days beyond ready date']",
+    ).click()
+    rows = wait_for_rows(browser, "coordinator-grid", beyond.count)
+    assert all(r["days_beyond_drd"] >= 21 for r in rows)
