@@ -53,6 +53,9 @@ OWN_DEFINITION = {
     "Super-stranded patients (21+ days)": "super_stranded",
     "Waiting for pathway 1 (home with support)": "p1_waiting",
     "Waiting for pathway 3 (care home)": "p3_waiting",
+    "Internal delays over 48 hours": "internal_delay_over_48h",
+    "In hospital 21+ days beyond discharge ready date": "beyond_drd_21_in_hospital",
+    "Discharges 21+ days beyond discharge ready date": "beyond_drd_21_discharge_pct",
 }
 
 # The heading an ⓘ sits in: a tile's label, a wall measure's label, a table column's heading;
