@@ -113,7 +113,7 @@ def delayed(session: Any, filters: Filters) -> tuple[list[DelayedPatient], Delay
         local_authority=filters.council or None,
         agency=filters.agency or None,
         min_days=_min_days(filters),
-        internal_over_48h=filters.ask == "internal_48h",
+        internal_over_48h=True if filters.ask == "internal_48h" else None,
     )
     return list(result.patients), result
 

@@ -51,7 +51,7 @@ def delayed(
         "local_authority": local_authority,
         "agency": agency,
         "min_days": min_days,
-        "internal_over_48h": internal_over_48h,
+        "internal_over_48h": True if internal_over_48h else None,  # audited only when asked
     }
     scope = record.principal.scope
     # The computation may come from the metrics cache; the read is audited every time.

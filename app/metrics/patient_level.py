@@ -70,7 +70,7 @@ def delayed(
     local_authority: str | None = None,
     agency: str | None = None,
     min_days: int | None = None,
-    internal_over_48h: bool = False,
+    internal_over_48h: bool | None = None,
 ) -> DelayedPatients:
     """Every patient in hospital at ``at`` with no criteria to reside, longest past DRD first
     (only those within ``scope``); ``internal_over_48h``: only those whose delay has been
