@@ -1,6 +1,8 @@
-"""The wall's NHS England discharge asks tile (dashboards/asks_view.py) in a real headless
-Chromium: it shows the metrics' own numbers, carries no identifier, and the wall with it still
-fits a 1920×1080 screen without scrolling."""
+"""NHS England's 2025/26 asks on the pages, in a real headless Chromium: the wall's asks tile
+(dashboards/asks_view.py) shows the metrics' own numbers, adds no height (no taller than the
+escalation badge), and the kiosk wall with it fits a 1920×1080 screen without scrolling; the
+coordinator's "NHS England ask" filter lists the metrics' patients. (The wall's "no identifier"
+test, tests/browser/test_pages.py, reads the whole wall, this tile included.)"""
 
 from __future__ import annotations
 
@@ -48,21 +50,34 @@ def _overflow(browser: WebDriver) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def _fits(browser: WebDriver, url: str) -> tuple[int, int]:
+    support.open_page(browser, url, ".wall-asks")
+    assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [
+        support.WIDTH,
+        support.HEIGHT,
+    ]
+    return _overflow(browser)
+
+
+def test_the_kiosk_wall_with_the_asks_fits_1920_by_1080(
+    browser: WebDriver, base_url: str, sample_at: datetime
+) -> None:
+    at = quote(sample_at.isoformat())
+    width, height = _fits(browser, f"{base_url}/wall?kiosk=1&at={at}")
+    assert (width, height) == (0, 0), f"the kiosk wall overflows the screen by {width}×{height} px"
+
+
 @pytest.mark.xfail(
-    reason="the wall on main already overflows 1080 px by about 95 px at the sample's moment "
-    "(site tiles' details wrap to three lines, long council names wrap), with or without the "
-    "asks tile; the wall's owners are fitting it",
+    reason="pre-existing: at the sample's moment the wall with its navigation bar is 100 px too "
+    "tall, with or without the asks tile (measured on main 11d9935: site tiles 480 px, their "
+    "details on three lines; capacity table 320 px, long council names on two lines); the kiosk "
+    "wall fits (test above)",
     strict=False,
 )
 def test_the_wall_fits_1920_by_1080_without_scrolling(
     browser: WebDriver, base_url: str, sample_at: datetime
 ) -> None:
-    support.open_page(browser, f"{base_url}/wall?at={quote(sample_at.isoformat())}", ".wall-asks")
-    assert browser.execute_script("return [window.innerWidth, window.innerHeight]") == [
-        support.WIDTH,
-        support.HEIGHT,
-    ]
-    width, height = _overflow(browser)
+    width, height = _fits(browser, f"{base_url}/wall?at={quote(sample_at.isoformat())}")
     assert (width, height) == (0, 0), f"the wall overflows the screen by {width}×{height} px"
 
 
