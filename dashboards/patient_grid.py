@@ -33,6 +33,7 @@ def rows(patients: Sequence[DelayedPatient]) -> list[dict[str, Any]]:
             "agency": AGENCY_SHORT.get(p.agency or "", "Not recorded"),
             "council": p.local_authority_name or p.local_authority or "Not recorded",
             "red_days": p.red_days,
+            "internal_days": p.internal_days,
         }
         for p in patients
     ]
@@ -76,6 +77,13 @@ def column_defs(at_query: str = "") -> list[dict[str, Any]]:
             "tooltipField": "reason",
         },
         {"field": "agency", "headerName": "Who must act", "minWidth": 110},
+        {
+            "field": "internal_days",
+            "headerName": "Internal days",
+            "width": 100,
+            "flex": 0,
+            **number,
+        },
         {"field": "council", "headerName": "Council", "minWidth": 160, "tooltipField": "council"},
         {
             "field": "red_days",

@@ -352,6 +352,24 @@ def test_the_coordinator_grid_filters_to_the_internal_delays(asks: Engine) -> No
             ).count
             == 0
         )
+        # every internal delay carries its run; others none: at noon on the 20th W's run is 1
+        # (19th; the 18th ended external), C's 1 (19th; the 18th not delayed), M's 3
+        runs = {
+            p.spell_id: p.internal_days
+            for p in patient_level.delayed(session, at=utc("2026-11-20T12:00:00")).patients
+        }
+        assert runs == {
+            "W": 1,
+            "C": 1,
+            "M": 3,
+            "S1": None,
+            "S3": None,
+            "D1": None,
+            "D2": None,
+            "D4": None,
+            "D5": None,
+            "D7": None,
+        }
         # the 21+ preset is the minimum days filter at 21: S1 (33), D1 (25), S3 (21)
         beyond = patient_level.delayed(session, at=at, min_days=21)
         assert [p.spell_id for p in beyond.patients] == ["S1", "D1", "S3"]

@@ -71,14 +71,14 @@ def _internal_days(
     return found
 
 
-def _over_48h_now(
+def _internal_runs_now(
     session: Session,
     at: datetime,
     site: str | None,
     scope: Scope,
     filters: Sequence[tuple[str | None, str]] = (),
 ) -> list[tuple[Any, int]]:
-    """The patients in hospital at ``at`` with an internal delay over 48 hours, with their run."""
+    """The patients in hospital at ``at`` whose reason in force is internal, with their run."""
     codes = stored_internal_codes(session)
     if not codes:
         return []
@@ -95,21 +95,33 @@ def _over_48h_now(
             query = query.where(column == value)
     rows = list(session.execute(query))
     days = _internal_days(session, [row.spell_pk for row in rows], at_day, codes)
-    out = []
-    for row in rows:
-        run = internal_run(days.get(row.spell_pk, set()), at_day)
-        if internal_over_48h(internal_now=True, run=run):
-            out.append((row, run))
+    return [(row, internal_run(days.get(row.spell_pk, set()), at_day)) for row in rows]
+
+
+def _over_48h_now(
+    session: Session,
+    at: datetime,
+    site: str | None,
+    scope: Scope,
+    filters: Sequence[tuple[str | None, str]] = (),
+) -> list[tuple[Any, int]]:
+    """The patients in hospital at ``at`` with an internal delay over 48 hours, with their run,
+    longest run first."""
+    out = [
+        (row, run)
+        for row, run in _internal_runs_now(session, at, site, scope, filters)
+        if internal_over_48h(internal_now=True, run=run)
+    ]
     out.sort(key=lambda item: (-item[1], item[0].spell_id))
     return out
 
 
-def internal_over_48h_now(
+def internal_runs_now(
     session: Session, at: datetime, site: str | None, scope: Scope = SYSTEM
 ) -> dict[int, int]:
-    """``{spell_pk: internal run}`` of the patients in hospital at ``at`` with an internal delay
-    over 48 hours (the coordinator grid's "internal delay over 48 hours" filter)."""
-    return {row.spell_pk: run for row, run in _over_48h_now(session, at, site, scope)}
+    """``{spell_pk: internal run}`` of the patients in hospital at ``at`` whose reason in force
+    is internal (a run of 0 or 1 included): the coordinator grid's "internal days" column."""
+    return {row.spell_pk: run for row, run in _internal_runs_now(session, at, site, scope)}
 
 
 def internal_delays(

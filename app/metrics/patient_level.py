@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session
 
+from app.domain.discharge_asks import internal_over_48h as over_48h
 from app.domain.scopes import SYSTEM, Scope
 from app.metrics.errors import NotFound
 from app.metrics.freshness import as_of as feed_as_of
@@ -107,13 +108,14 @@ def delayed(
             query = query.where(column == value)
     if min_days is not None:
         query = query.where(patients.c.days_beyond_drd >= min_days)
-    if internal_over_48h:
-        # the one rule of §4.11, applied by the module that owns it (imported here: it builds
-        # on this module's scope test)
-        from app.metrics.discharge_asks import internal_over_48h_now
+    # the internal run of §4.11, by the module that owns the rule (imported here: it builds on
+    # this module's scope test)
+    from app.metrics.discharge_asks import internal_runs_now
 
-        held = internal_over_48h_now(session, at, code, scope)
-        query = query.where(patients.c.spell_pk.in_(sorted(held)) if held else false())
+    runs = internal_runs_now(session, at, code, scope)
+    if internal_over_48h:
+        held = sorted(pk for pk, run in runs.items() if over_48h(internal_now=True, run=run))
+        query = query.where(patients.c.spell_pk.in_(held) if held else false())
     query = query.order_by(patients.c.days_beyond_drd.desc(), patients.c.spell_id)
 
     reasons = reason_labels(session)
@@ -138,6 +140,7 @@ def delayed(
             local_authority=row.local_authority_code,
             local_authority_name=councils.get(row.local_authority_code or ""),
             red_days=row.red_days,
+            internal_days=runs.get(row.spell_pk),
         )
         for row in session.execute(query)
     ]

@@ -378,6 +378,11 @@ class DelayedPatient(BaseModel):
     local_authority: str | None
     local_authority_name: str | None
     red_days: int = Field(description="red days of the spell so far (§4.6)")
+    internal_days: int | None = Field(
+        None,
+        description="the internal run (§4.11) when the reason in force is internal: consecutive "
+        "delayed days back from yesterday that ended internal (2 or more: over 48 hours)",
+    )
 
 
 class DelayedPatients(BaseModel):
