@@ -890,6 +890,7 @@ def test_delayed_patients(client: TestClient) -> None:
         "local_authority": "E10000007",
         "local_authority_name": "Derbyshire",
         "red_days": 12,  # 20–31 Oct, every one red (30 Oct recorded red)
+        "internal_days": None,  # P3_NURSING is an external reason: no internal run
     }
     assert (s5["spell_id"], s5["days_beyond_drd"], s5["length_of_stay"], s5["red_days"]) == (
         "S5", 2, 7, 3,
