@@ -98,7 +98,10 @@ def test_the_coordinator_ask_filter_lists_the_internal_delays(
     )
     browser.find_element(By.XPATH, ask).click()
     rows = wait_for_rows(browser, "coordinator-grid", held.count)
-    assert [r["spell_id"] for r in rows] == [p.spell_id for p in held.patients]
+    assert [(r["spell_id"], r["internal_days"]) for r in rows] == [
+        (p.spell_id, p.internal_days) for p in held.patients
+    ]
+    assert all(r["internal_days"] >= 2 for r in rows)
     support.wait_until(
         browser, lambda d: "ask=internal_48h" in d.current_url, "the ask never reached the address"
     )
