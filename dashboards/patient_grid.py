@@ -34,6 +34,7 @@ def rows(patients: Sequence[DelayedPatient]) -> list[dict[str, Any]]:
             "agency": AGENCY_SHORT.get(p.agency or "", "Not recorded"),
             "council": p.local_authority_name or p.local_authority or "Not recorded",
             "red_days": p.red_days,
+            "internal_days": p.internal_days,
         }
         for p in patients
     ]
@@ -80,6 +81,13 @@ def column_defs(at_query: str = "", *, hide: Sequence[str] = ()) -> list[dict[st
             **WRAPPED,
         },
         {"field": "agency", "headerName": "Who must act", "minWidth": 110, **WRAPPED},
+        {
+            "field": "internal_days",
+            "headerName": "Internal days",
+            "width": 100,
+            "flex": 0,
+            **number,
+        },
         {"field": "site_name", "headerName": "Site", "minWidth": 150, **WRAPPED},
         {"field": "ward", "headerName": "Ward", "minWidth": 120, **WRAPPED},
         {"field": "council", "headerName": "Council", "minWidth": 170, "flex": 2, **WRAPPED},

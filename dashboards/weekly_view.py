@@ -23,6 +23,10 @@ REPORT_METRICS = (
     "ga_occupancy",
     "p1_waiting",
     "p3_waiting",
+    # NHS England's 2025/26 discharge asks (DESIGN §4.11)
+    "internal_delay_over_48h",
+    "beyond_drd_21_in_hospital",
+    "beyond_drd_21_discharge_pct",
 )
 WEEK_CHOICES = 52
 SPAN_CHOICES = (12, 26, 52)

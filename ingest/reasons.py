@@ -373,9 +373,13 @@ def catalogue_markdown() -> str:
     """The reason catalogue as a table, for ``docs/feeds.md``."""
     from app.domain.reason_catalogue import reason_catalogue
 
-    lines = ["| Code | DTOC | Category | Default agency | Label |", "|---|---|---|---|---|"]
+    lines = [
+        "| Code | DTOC | Category | Default agency | Internal | Label | Why internal or external |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += [
-        f"| `{r.code}` | {r.dtoc_code} | {r.category} | {r.default_agency} | {r.label} |"
+        f"| `{r.code}` | {r.dtoc_code} | {r.category} | {r.default_agency} | "
+        f"{'yes' if r.internal else 'no'} | {r.label} | {r.internal_why} |"
         for r in reason_catalogue().values()
     ]
     return "\n".join(lines)

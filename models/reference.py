@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -86,6 +86,9 @@ class DelayReason(Base):
     category: Mapped[str] = mapped_column(String(40))
     dtoc_code: Mapped[str] = mapped_column(String(4))
     default_agency: Mapped[str] = mapped_column(String(12))
+    # within the hospital's own control (§5), and why (made by the internal-delays revision)
+    internal: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    internal_why: Mapped[str | None] = mapped_column(String(200))
     catalogue_version: Mapped[str] = mapped_column(String(16))
 
 

@@ -892,6 +892,7 @@ def test_delayed_patients(client: TestClient) -> None:
         "local_authority_name": "Derbyshire",
         "red_days": 12,  # 20–31 Oct, every one red (30 Oct recorded red)
         "site_name": "Northgate General",
+        "internal_days": None,  # P3_NURSING is an external reason: no internal run
     }
     assert (s5["spell_id"], s5["days_beyond_drd"], s5["length_of_stay"], s5["red_days"]) == (
         "S5", 2, 7, 3,
@@ -1047,6 +1048,9 @@ def test_metric_registry(client: TestClient) -> None:
         "p2_waiting",
         "community_beds_free",
         "community_occupancy",
+        "internal_delay_over_48h",
+        "beyond_drd_21_in_hospital",
+        "beyond_drd_21_discharge_pct",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)

@@ -38,3 +38,9 @@ def test_invalid_values_are_ignored() -> None:
 def test_a_ward_of_another_site_is_dropped() -> None:
     assert Filters.read({"site": "RXB01", "ward": "RXA01/AMU"}).ward == ""
     assert Filters.read({"ward": "RXA01/AMU"}).ward == "RXA01/AMU"
+
+
+def test_the_nhs_england_ask_presets_are_kept_in_the_address() -> None:
+    assert Filters.read({"ask": "internal_48h"}).query_string() == "?ask=internal_48h"
+    assert Filters.read({"ask": "beyond_21"}).ask == "beyond_21"
+    assert Filters.read({"ask": "everything"}).ask == ""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start, cached_response
-from app.metrics import flow, timebase
+from app.metrics import discharge_asks, flow, timebase
 from app.metrics.schemas import (
     DelayedDays,
+    DischargeAsks,
     DischargeDelays,
     FlowBreakdown,
     FlowSummary,
@@ -144,4 +146,26 @@ def by_ward(
         start=start,
         end=end,
         at=at,
+    )
+
+
+@router.get("/discharge-asks", response_model=DischargeAsks, operation_id="flow_discharge_asks")
+def asks(
+    at: At = None,
+    site: SiteCode = None,
+    start: Annotated[
+        date | None, Query(description="first day of the discharges counted; default 7 days")
+    ] = None,
+    end: Annotated[date | None, Query(description="last day; default yesterday")] = None,
+) -> Response:
+    """NHS England's 2025/26 asks: internal delays over 48 hours now (target 0); 21+ days
+    beyond DRD in hospital now and among the period's discharges (count, share, bed days lost)."""
+    return cached_response(
+        discharge_asks.discharge_asks,
+        DischargeAsks,
+        now_bound=at is None or end is None,
+        at=at,
+        site=site,
+        start=start,
+        end=end,
     )

@@ -15,10 +15,10 @@ from app.api.deps import read_session
 from app.api.metrics_params import At, Council, MetricsRoute, SiteCode, json_response
 from app.api.security_deps import PatientAuditDep
 from app.domain.scopes import Scope
-from app.metrics import patient_level
+from app.metrics import discharge_asks, patient_level
 from app.metrics.cache import cached_json
 from app.metrics.errors import NotFound
-from app.metrics.schemas import DelayedPatients, Journey
+from app.metrics.schemas import DelayedPatients, InternalDelays, Journey
 
 router = APIRouter(prefix="/patients", tags=["patients"], route_class=MetricsRoute)
 
@@ -37,6 +37,9 @@ def delayed(
         Query(description="the agency responsible for the delay"),
     ] = None,
     min_days: Annotated[int | None, Query(ge=0, description="at least this many days")] = None,
+    internal_over_48h: Annotated[
+        bool, Query(description="only internal delays over 48 hours (DESIGN §4.11)")
+    ] = False,
 ) -> Response:
     """Every patient in hospital with no criteria to reside, longest past their DRD first."""
     filters = {
@@ -48,6 +51,7 @@ def delayed(
         "local_authority": local_authority,
         "agency": agency,
         "min_days": min_days,
+        "internal_over_48h": True if internal_over_48h else None,  # audited only when asked
     }
     scope = record.principal.scope
     # The computation may come from the metrics cache; the read is audited every time.
@@ -62,6 +66,44 @@ def delayed(
             **filters,
         )
     record("patients.delayed", filters, patients=count)  # the audit adds the scope
+    return json_response(body)
+
+
+@router.get(
+    "/internal-delays", response_model=InternalDelays, operation_id="patients_internal_delays"
+)
+def internal_delays(
+    record: PatientAuditDep,
+    at: At = None,
+    site: SiteCode = None,
+    ward: Annotated[str | None, Query(description="a ward code", max_length=32)] = None,
+    local_authority: Council = None,
+    agency: Annotated[
+        Literal["nhs", "social_care", "both"] | None,
+        Query(description="the agency responsible for the delay"),
+    ] = None,
+) -> Response:
+    """Every patient in hospital whose delay has been internal for more than 48 hours, with the
+    reason in force, the internal delayed days and who must act; longest internal run first."""
+    filters = {
+        "at": at,
+        "site": site,
+        "ward": ward,
+        "local_authority": local_authority,
+        "agency": agency,
+    }
+    scope = record.principal.scope
+    with read_session() as session:
+        body, count = cached_json(
+            session,
+            discharge_asks.internal_delays,
+            InternalDelays,
+            now_bound=at is None,
+            keep=lambda result: result.count,
+            scope=scope,
+            **filters,
+        )
+    record("patients.internal_delays", filters, patients=count)  # the audit adds the scope
     return json_response(body)
 
 

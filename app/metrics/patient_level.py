@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, SQLColumnExpression, false, func, select, true
 from sqlalchemy.orm import Session
 
+from app.domain.discharge_asks import internal_over_48h as over_48h
 from app.domain.scopes import SYSTEM, Scope
 from app.metrics.errors import NotFound
 from app.metrics.freshness import as_of as feed_as_of
@@ -70,9 +71,11 @@ def delayed(
     local_authority: str | None = None,
     agency: str | None = None,
     min_days: int | None = None,
+    internal_over_48h: bool | None = None,
 ) -> DelayedPatients:
     """Every patient in hospital at ``at`` with no criteria to reside, longest past DRD first
-    (only those within ``scope``)."""
+    (only those within ``scope``); ``internal_over_48h``: only those whose delay has been
+    internal for more than 48 hours (DESIGN §4.11, :mod:`app.metrics.discharge_asks`)."""
     at = resolve_at(at)
     site_row = require_site(session, site)
     code = site_row.site_code if site_row else None
@@ -105,6 +108,14 @@ def delayed(
             query = query.where(column == value)
     if min_days is not None:
         query = query.where(patients.c.days_beyond_drd >= min_days)
+    # the internal run of §4.11, by the module that owns the rule (imported here: it builds on
+    # this module's scope test)
+    from app.metrics.discharge_asks import internal_runs_now
+
+    runs = internal_runs_now(session, at, code, scope)
+    if internal_over_48h:
+        held = sorted(pk for pk, run in runs.items() if over_48h(internal_now=True, run=run))
+        query = query.where(patients.c.spell_pk.in_(held) if held else false())
     query = query.order_by(patients.c.days_beyond_drd.desc(), patients.c.spell_id)
 
     reasons = reason_labels(session)
@@ -131,6 +142,7 @@ def delayed(
             local_authority_name=councils.get(row.local_authority_code or ""),
             red_days=row.red_days,
             site_name=site_names.get(row.site_code),
+            internal_days=runs.get(row.spell_pk),
         )
         for row in session.execute(query)
     ]

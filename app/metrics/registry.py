@@ -332,7 +332,51 @@ _METRICS = (
     ),
 )
 
-METRICS: dict[str, Metric] = {metric.slug: metric for metric in _METRICS}
+#: NHS England's 2025/26 discharge asks (DESIGN.md §4.11)
+_ASKS = (
+    Metric(
+        slug="internal_delay_over_48h",
+        label="Internal delays over 48 hours",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital whose delay reason in force is internal (within the "
+            "hospital's own control: a medical decision or review, diagnostics, therapy, "
+            "medicines to take home, transport, no reason recorded) and whose internal run is 2 "
+            "days or more: counting back from yesterday, the consecutive delayed days that "
+            "ended under an internal reason. NHS England's 2025/26 ask is to eliminate them "
+            "(target 0). Its weekly value is the count at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_internal_over_48h,
+        target=0.0,
+    ),
+    Metric(
+        slug="beyond_drd_21_in_hospital",
+        label="In hospital 21+ days beyond discharge ready date",
+        unit="patients",
+        direction="decrease",
+        definition=(
+            "Patients in hospital 21 days or more after their discharge ready date (today − "
+            "DRD), at the moment shown. NHS England's 2025/26 plan asks systems to tackle "
+            "them. Its weekly value is the count at midnight at the end of Sunday."
+        ),
+        weekly=weekly_series.weekly_beyond_drd_21_in_hospital,
+    ),
+    Metric(
+        slug="beyond_drd_21_discharge_pct",
+        label="Discharges 21+ days beyond discharge ready date",
+        unit="%",
+        direction="decrease",
+        definition=(
+            "Of the patients discharged in the period, the percentage discharged 21 days or "
+            "more after the discharge ready date in force at discharge (discharge date − DRD). "
+            "Shown with their count and bed days lost; its weekly value is the week's share."
+        ),
+        weekly=weekly_series.weekly_beyond_drd_21_discharge_pct,
+    ),
+)
+
+METRICS: dict[str, Metric] = {metric.slug: metric for metric in (*_METRICS, *_ASKS)}
 
 
 def get_metric(slug: str) -> Metric:

@@ -22,6 +22,8 @@ WARD_TOTALS = SpellDayWardTotal
 DISCHARGE_COUNTS = SpellDischargeCount
 #: discharged within one day of the DRD in force: the delay bands "0" and "1"
 WITHIN_1_DAY_BANDS = ("0", "1")
+#: discharged 21 days or more after the DRD in force (§4.11)
+BEYOND_21_BAND = "21+"
 
 
 #: what a figure covers: one site code, several (an organisation's, ``app.metrics.organisations``)
@@ -82,12 +84,14 @@ def discharge_counts(
     session: Session, start: date, end: date, site: SiteScope, *, split_1700: bool = False
 ) -> pd.DataFrame:
     """Per discharge day of ``start``–``end``: discharges, those while NCtR (and, with
-    ``split_1700``, those by 17:00), and those within one day of the DRD."""
+    ``split_1700``, those by 17:00), those within one day of the DRD, and those 21+ days after
+    it (``beyond_21``)."""
     columns: list[SQLColumnExpression[object]] = [
         DISCHARGE_COUNTS.discharge_date,
         discharge_sum(),
         discharge_sum(DISCHARGE_COUNTS.nctr.is_(True)),
         discharge_sum(DISCHARGE_COUNTS.band.in_(WITHIN_1_DAY_BANDS)),
+        discharge_sum(DISCHARGE_COUNTS.band == BEYOND_21_BAND),
     ]
     if split_1700:
         columns.append(discharge_sum(DISCHARGE_COUNTS.by_cutoff.is_(True)))
@@ -99,7 +103,7 @@ def discharge_counts(
         )
         .group_by(DISCHARGE_COUNTS.discharge_date)
     ).all()
-    names = ["day", "discharges", "nctr_discharged", "within_1_day"]
+    names = ["day", "discharges", "nctr_discharged", "within_1_day", "beyond_21"]
     frame = pd.DataFrame(rows, columns=[*names, "nctr_by_1700"] if split_1700 else names)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame.set_index("day").reindex(days(start, end), fill_value=0).astype(int)

@@ -399,6 +399,11 @@ class DelayedPatient(BaseModel):
     local_authority_name: str | None
     red_days: int = Field(description="red days of the spell so far (§4.6)")
     site_name: str | None = None
+    internal_days: int | None = Field(
+        None,
+        description="the internal run (§4.11) when the reason in force is internal: consecutive "
+        "delayed days back from yesterday that ended internal (2 or more: over 48 hours)",
+    )
 
 
 class DelayedPatients(BaseModel):
@@ -664,3 +669,58 @@ class ActionsByOrganisation(BaseModel):
 
 
 WeeklyTrend.model_rebuild()  # its ``actions`` are defined after it
+
+
+# --- NHS England's 2025/26 discharge asks (§4.11) ---------------------------------------------
+
+
+class InternalDelayPatient(BaseModel):
+    """A patient in hospital whose delay has been internal for more than 48 hours."""
+
+    spell_id: str
+    local_patient_id: str
+    site: str
+    ward: str
+    ward_name: str
+    discharge_ready_date: date
+    days_beyond_drd: int
+    pathway: int | None
+    delay_reason: ReasonRef | None = Field(description="the (internal) reason in force")
+    internal_days: int = Field(
+        description="the internal run: consecutive delayed days back from yesterday that ended "
+        "under an internal reason (2 or more: over 48 hours)"
+    )
+    agency: str | None = Field(description="who must act: the agency responsible")
+    local_authority: str | None
+
+
+class InternalDelays(BaseModel):
+    at: datetime
+    as_of: datetime | None
+    count: int
+    patients: list[InternalDelayPatient]
+
+
+class BeyondDrd21(BaseModel):
+    """Delays of 21 days or more beyond the discharge ready date (§4.4, §4.11)."""
+
+    in_hospital: int = Field(description="patients in hospital at `at` 21+ days beyond DRD")
+    discharges: int = Field(description="discharges in the period whose delay was 21+ days")
+    all_discharges: int = Field(description="every discharge in the period (§4.4)")
+    share: float | None = Field(description="discharges ÷ all_discharges (0–1)")
+    bed_days_lost: int = Field(description="the 21+ discharges' days from DRD to discharge")
+
+
+class DischargeAsks(BaseModel):
+    """NHS England's 2025/26 discharge asks as named measures (aggregates: no identifiers)."""
+
+    at: datetime
+    start: date
+    end: date
+    site: str | None
+    as_of: datetime | None
+    internal_over_48h: int = Field(
+        description="in hospital at `at` with an internal delay of more than 48 hours (target 0)"
+    )
+    internal_over_48h_target: int = 0
+    beyond_drd_21: BeyondDrd21

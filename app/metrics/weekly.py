@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.metrics.capacity import p3_supply_at
+from app.metrics.discharge_asks import internal_over_48h_at_day_ends
 from app.metrics.in_hospital import InHospital, in_hospital_at_day_ends
 from app.metrics.occupancy import combined, community_beds_at, occupancy_at
 from app.metrics.ratios import pct
@@ -209,3 +210,31 @@ def weekly_community_beds_free(
     found = community_beds_at(session, instants, site=site)
     values = [float(found[i].beds_free) if i in found else None for i in instants]
     return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)
+
+
+# --- NHS England's 2025/26 discharge asks (§4.11) ---------------------------------------------
+
+
+def weekly_internal_over_48h(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Patients in hospital at the end of Sunday with an internal delay of more than 48 hours."""
+    found = internal_over_48h_at_day_ends(session, week_ends, site)
+    values = [float(found.get(sunday, 0)) for sunday in week_ends]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=False)
+
+
+def weekly_beyond_drd_21_in_hospital(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Patients in hospital at the end of Sunday 21 days or more beyond their DRD."""
+    return _week_end_census(session, week_ends, site, lambda census: census.bands["21+"])
+
+
+def weekly_beyond_drd_21_discharge_pct(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """% of the week's discharges whose delay from the DRD in force was 21 days or more."""
+    weekly = _weekly_discharges(session, week_ends, site)
+    values = [pct(b, n) for b, n in zip(weekly["beyond_21"], weekly["discharges"], strict=True)]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)

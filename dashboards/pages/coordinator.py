@@ -172,6 +172,13 @@ def layout(**query: str) -> html.Div:
                                 ],
                                 filters.agency,
                             ),
+                            _radio(
+                                "NHS England ask",
+                                "filter-ask",
+                                [{"label": "All", "value": ""}]
+                                + [{"label": words, "value": v} for v, words in view.ASKS.items()],
+                                filters.ask,
+                            ),
                         ],
                         className="hw-filter-row",
                     ),
@@ -378,6 +385,7 @@ def narrow_wards(
     Input("filter-reason", "value"),
     Input("filter-agency", "value"),
     Input("filter-min-days", "value"),
+    Input("filter-ask", "value"),
     State("coordinator-at", "data"),
     prevent_initial_call=True,
 )
@@ -389,6 +397,7 @@ def apply_filters(
     reason: str | None,
     agency: str | None,
     min_days: Any,
+    ask: str | None,
     at: str | None,
 ) -> tuple[Any, ...]:
     """Re-list the patients and the blockages for the filters, and remember them."""
@@ -401,6 +410,7 @@ def apply_filters(
             "reason": reason,
             "agency": agency,
             "min_days": min_days,
+            "ask": ask,
             "at": at,
         }
     )

@@ -28,7 +28,7 @@ from dash import (
     html,
 )
 
-from dashboards import actions_view, components, definitions, formats
+from dashboards import actions_view, asks_view, components, definitions, formats
 from dashboards import wall_data as wd
 from dashboards.data import parse_at, query_int, read_session, safe_layout
 from dashboards.forecast_view import wall_tile as forecast_tile
@@ -358,6 +358,7 @@ def layout(
                         id={"type": "wall-badge", "key": "header"},
                         className="wall-escalation",
                     ),
+                    asks_view.wall_tile(at),
                     html.P(
                         [
                             "Updated ",

@@ -45,6 +45,9 @@ OWN_DEFINITION = {
     "P3 waiting": "p3_waiting",
     # the forecast's panel (its definition is a section of the page, not a registry measure)
     "the forecast": "forecast",
+    # the wall header's NHS England discharge asks (dashboards/asks_view.py)
+    "Internal delays over 48 h": "internal_delay_over_48h",
+    "21+ days beyond ready date": "beyond_drd_21_in_hospital",
     # the weekly report's charts (the registry labels of its measures)
     "Patients with no criteria to reside remaining in hospital": "nctr_remaining",
     "Delayed days (bed days lost)": "delayed_days",
@@ -52,6 +55,9 @@ OWN_DEFINITION = {
     "Super-stranded patients (21+ days)": "super_stranded",
     "Waiting for pathway 1 (home with support)": "p1_waiting",
     "Waiting for pathway 3 (care home)": "p3_waiting",
+    "Internal delays over 48 hours": "internal_delay_over_48h",
+    "In hospital 21+ days beyond discharge ready date": "beyond_drd_21_in_hospital",
+    "Discharges 21+ days beyond discharge ready date": "beyond_drd_21_discharge_pct",
 }
 
 # The heading an ⓘ sits in: a tile's label, a wall measure's label, a table column's heading;

@@ -404,7 +404,7 @@ def test_weekly_report_shows_spc_charts_and_downloads_an_offline_file(
 ) -> None:
     support.open_page(browser, f"{base_url}/reports/weekly", ".spc-panel")
     panels = browser.find_elements(By.CSS_SELECTOR, ".spc-panel")
-    assert len(panels) == 8
+    assert len(panels) == 11  # the 8 flow measures and the 3 NHS England asks (§4.11)
     assert all(p.find_elements(By.CSS_SELECTOR, ".js-plotly-plot") for p in panels)
     assert browser.find_element(By.ID, "what-changed").text.strip()
     assert browser.find_elements(By.CSS_SELECTOR, ".spc-icon img[src^='data:image/svg+xml']")
