@@ -21,6 +21,7 @@ REPORT_METRICS = (
     "ga_occupancy",
     "p1_waiting",
     "p3_waiting",
+    "overnight_emergency_los",
 )
 WEEK_CHOICES = 52
 SPAN_CHOICES = (12, 26, 52)

@@ -19,7 +19,7 @@ from app.metrics.ratios import pct
 from app.metrics.rollups import day_counts, discharge_counts
 from app.metrics.timebase import day_end, local_date
 from models import BedSnapshot, CareHomeSnapshot
-from models.spells import PatientCensus
+from models.spells import PatientCensus, Spell
 
 WeeklyValues = list[float | None]
 
@@ -209,3 +209,43 @@ def weekly_community_beds_free(
     found = community_beds_at(session, instants, site=site)
     values = [float(found[i].beds_free) if i in found else None for i in instants]
     return _mask_before_data(values, week_ends, _first_day(session, "beds"), whole=False)
+
+
+# --- NHS England's 2025/26 asks (DESIGN §4.11) ------------------------------------------------
+
+
+def emergency_stays(
+    session: Session, start: date, end: date, site: str | None
+) -> list[tuple[date, int]]:
+    """(discharge date, LOS in days) of each emergency admission discharged from ``start`` to
+    ``end`` (Europe/London dates; LOS = discharge date − admission date, 0 for a same-day stay)."""
+    query = select(Spell.admitted_at, Spell.discharge_date).where(
+        Spell.admission_method == "emergency",
+        Spell.discharge_date.is_not(None),
+        Spell.discharge_date.between(start, end),
+    )
+    if site is not None:
+        query = query.where(Spell.site_code == site)
+    return [
+        (discharged, (discharged - local_date(admitted)).days)
+        for admitted, discharged in session.execute(query)
+        if discharged is not None
+    ]
+
+
+def weekly_overnight_emergency_los(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Mean LOS of the week's emergency discharges that stayed at least one night (LOS ≥ 1);
+    a week without one has no value."""
+    by_week: dict[date, list[int]] = {sunday: [] for sunday in week_ends}
+    for discharged, los in emergency_stays(
+        session, week_ends[0] - timedelta(days=6), week_ends[-1], site
+    ):
+        sunday = discharged + timedelta(days=6 - discharged.weekday())
+        if los >= 1 and sunday in by_week:
+            by_week[sunday].append(los)
+    values: WeeklyValues = [
+        sum(stays) / len(stays) if stays else None for stays in by_week.values()
+    ]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)

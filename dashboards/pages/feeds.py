@@ -329,7 +329,7 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Feed", html_for="runs-feed"),
                                     dbc.Select(
                                         id="runs-feed",
-                                        persistence=True,  # the page redraws itself: keep the reader's choice
+                                        persistence=True,  # kept when the page redraws itself
                                         persistence_type="memory",
                                         options=[{"label": "All feeds", "value": ALL}]
                                         + [
@@ -345,7 +345,7 @@ def layout(**_query: str) -> html.Div:
                                     dbc.Label("Result", html_for="runs-status"),
                                     dbc.Select(
                                         id="runs-status",
-                                        persistence=True,  # the page redraws itself: keep the reader's choice
+                                        persistence=True,  # kept when the page redraws itself
                                         persistence_type="memory",
                                         options=[{"label": "All results", "value": ALL}]
                                         + [
@@ -372,7 +372,7 @@ def layout(**_query: str) -> html.Div:
                     dbc.Label("Show the quarantined rows of", html_for="rejected-run"),
                     dbc.Select(
                         id="rejected-run",
-                        persistence=True,  # the page redraws itself: keep the reader's choice
+                        persistence=True,  # kept when the page redraws itself
                         persistence_type="memory",
                         options=run_options,
                         value=ALL_RUNS,
