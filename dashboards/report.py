@@ -113,6 +113,72 @@ def summary_text(trend: WeeklyTrend) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class TargetRow:
+    """One local target by pathway, in words: the latest week against the target, with the
+    chart's icons (what the metrics returned, only formatted)."""
+
+    slug: str
+    label: str
+    latest: str
+    target: str
+    variation: icons.Icon
+    assurance: icons.Icon
+
+
+def target_rows(targets: Sequence[WeeklyTrend]) -> list[TargetRow]:
+    rows = []
+    for trend in targets:
+        unit = trend.metric.unit
+        latest = next((p for p in reversed(trend.points) if p.value is not None), None)
+        sign = "≤" if trend.metric.direction == "decrease" else "≥"
+        rows.append(
+            TargetRow(
+                slug=trend.metric.slug,
+                label=trend.metric.label,
+                latest=(
+                    f"{value_text(latest.value, unit)} (week ending "
+                    f"{formats.day(latest.week_ending)})"
+                    if latest
+                    else formats.MISSING
+                ),
+                target=f"{sign} {value_text(trend.metric.target, unit)}",
+                variation=icons.variation(trend.variation_icon),
+                assurance=icons.assurance(trend.assurance_icon),
+            )
+        )
+    return rows
+
+
+TARGETS_NOTE = (
+    "Local targets agreed by the system (a configuration file, not national standards), each "
+    "among the week's discharges on its pathway. The assurance icon says whether the process, "
+    "as its limits stand, will meet the target every week (pass), never (fail) or sometimes "
+    "(hit and miss)."
+)
+
+
+def _targets_html(rows: Sequence[TargetRow]) -> str:
+    body = "".join(
+        f"<tr><td>{escape(r.label)}</td><td class='num'>{escape(r.latest)}</td>"
+        f"<td class='num'>{escape(r.target)}</td>"
+        f"<td><span class='icon'>{r.variation.svg()} {escape(r.variation.words)}</span></td>"
+        f"<td><span class='icon'>{r.assurance.svg()} {escape(r.assurance.words)}</span></td>"
+        "</tr>"
+        for r in rows
+    )
+    if not body:
+        body = "<tr><td colspan='5'>No local targets are configured.</td></tr>"
+    return (
+        "<h2>Local targets by pathway</h2>"
+        f"<p class='note'>{escape(TARGETS_NOTE)}</p>"
+        "<table><caption>Local targets by pathway</caption><thead><tr>"
+        "<th scope='col'>Target</th><th scope='col' class='num'>Latest week</th>"
+        "<th scope='col' class='num'>Target</th><th scope='col'>Variation</th>"
+        f"<th scope='col'>Assurance</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def tables_csv(tables: Sequence[BreakdownTable], *, scope: str, period: str) -> str:
     """The breakdown tables as one CSV: a row per group, with the table it belongs to."""
     return csv_safety.to_csv(
@@ -227,6 +293,7 @@ def build_html(
     tables: Sequence[BreakdownTable],
     generated_at: datetime,
     coming_days: str | None = None,
+    targets: Sequence[TargetRow] = (),
 ) -> str:
     """The whole report as one HTML document with plotly.js inlined once."""
     parts = [
@@ -262,6 +329,7 @@ def build_html(
                 ),
             ]
         )
+    parts.append(_targets_html(targets))
     parts.append("<h2>Delayed days this week</h2>")
     parts.extend(_table_html(table) for table in tables)
     if coming_days:  # the forecast's section, already HTML (dashboards.forecast_view)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.metrics import flow, timebase, trends, windows
+from app.metrics import flow, pathway_targets, timebase, trends, windows
 from app.metrics.cache import cached
 from app.metrics.forecast.schemas import Forecast
 from app.metrics.schemas import WeeklyTrend
@@ -44,6 +44,8 @@ class WeeklyReport:
     tables: list[report.BreakdownTable]
     # the next days from the latest census, for the "Coming days" section (None: unavailable)
     coming_days: Forecast | None = None
+    # the local targets by pathway, each a weekly chart judged against its target
+    pathway_targets: list[WeeklyTrend] = field(default_factory=list)
 
     @property
     def week_start(self) -> date:
@@ -115,7 +117,19 @@ def gather(
         if with_trends
         else None
     )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming)
+    targets = (
+        cached(
+            session,
+            pathway_targets.weekly,
+            now_bound=False,
+            weeks=weeks,
+            site=site,
+            end=week_end,
+        )
+        if with_trends
+        else []
+    )
+    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming, targets)
 
 
 def figure(trend: WeeklyTrend) -> Any:

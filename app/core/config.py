@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Overnight emergency LOS (DESIGN §4.11): the chart's first this-many weeks are its
     # baseline (mean and limits fixed on them); the target is their mean − 0.4 days.
     los_baseline_weeks: int = Field(default=12, ge=2, le=260)
+    # local targets by pathway (app/metrics/pathway_targets.toml; docs/metrics.md): a file
+    # whose [[targets]] replace the shipped ones
+    pathway_targets_file: Path | None = None
     escalation_config_file: Path | None = None
     # /api/docs: on in demo; off in production unless HOMEWARD_ENABLE_DOCS=true.
     enable_docs: bool = True

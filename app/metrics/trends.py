@@ -12,7 +12,7 @@ from app.metrics import spc
 from app.metrics.errors import InvalidParameter
 from app.metrics.queries import require_site
 from app.metrics.registry import get_metric
-from app.metrics.schemas import TrendPoint, WeeklyTrend
+from app.metrics.schemas import MetricInfo, TrendPoint, WeeklyTrend
 from app.metrics.timebase import MAX_RANGE_DAYS, week_ends, yesterday
 
 MAX_WEEKS = MAX_RANGE_DAYS // 7
@@ -54,17 +54,33 @@ def weekly(
     if definition.target_below_baseline is not None:
         baseline, target = baseline_target(values, definition.target_below_baseline)
         info = info.model_copy(update={"target": target})
+    return chart_trend(
+        info, sundays, values, site=code, baseline=baseline, value_range=definition.value_range
+    )
+
+
+def chart_trend(
+    info: MetricInfo,
+    sundays: list[date],
+    values: list[float | None],
+    *,
+    site: str | None,
+    baseline: int | None = None,
+    value_range: spc.ValueRange = spc.UNBOUNDED,
+) -> WeeklyTrend:
+    """A weekly series (one value per week ending on ``sundays``) as an XmR chart with its
+    icons, judged against ``info.target``."""
     chart = spc.xmr(
         list(zip(sundays, values, strict=True)),
-        direction=definition.direction,
+        direction=info.direction,
         target=info.target,
         baseline=baseline,
-        value_range=definition.value_range,
+        value_range=value_range,
     )
     return WeeklyTrend(
         metric=info,
-        site=code,
-        weeks=weeks,
+        site=site,
+        weeks=len(sundays),
         end=sundays[-1],
         mean=chart.mean,
         lower_limit=chart.lower_limit,

@@ -68,6 +68,38 @@ def _chart_panel(trend: WeeklyTrend, index: int) -> html.Section:
     )
 
 
+def _targets_section(rows: list[report.TargetRow]) -> html.Section:
+    """The local targets by pathway: the latest week, the target and both icons."""
+    table = components.simple_table(
+        [
+            ("label", "Target"),
+            ("latest", "Latest week"),
+            ("target", "Target"),
+            ("variation", "Variation"),
+            ("assurance", "Assurance"),
+        ],
+        [
+            {
+                "label": row.label,
+                "latest": row.latest,
+                "target": row.target,
+                "variation": _icon(row.variation),
+                "assurance": _icon(row.assurance),
+            }
+            for row in rows
+        ],
+        caption="Local targets by pathway",
+        numeric=("latest", "target"),
+        empty="No local targets are configured.",
+        table_id="pathway-targets",
+    )
+    return html.Section(
+        [html.H2("Local targets by pathway"), html.P(report.TARGETS_NOTE), table],
+        className="hw-panel",
+        id="pathway-targets-section",
+    )
+
+
 def _content(data: view.WeeklyReport) -> list[Any]:
     tables = [
         components.simple_table(
@@ -104,6 +136,7 @@ def _content(data: view.WeeklyReport) -> list[Any]:
             [_chart_panel(trend, i) for i, trend in enumerate(data.trends)],
             className="hw-two-columns",
         ),
+        _targets_section(report.target_rows(data.pathway_targets)),
         html.Section(
             [
                 html.H2("Where the delayed days were lost this week"),
@@ -287,6 +320,7 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
         tables=data.tables,
         generated_at=datetime.now(UTC),
         coming_days=forecast_view.coming_days_html(data.coming_days),
+        targets=report.target_rows(data.pathway_targets),
     )
     name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
     return dcc.send_string(document, name, type="text/html")
