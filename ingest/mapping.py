@@ -182,8 +182,9 @@ def bind_header(
 ) -> HeaderBinding:
     """Bind a batch header to the contract (or a layout); raise FileProblem when it can't.
 
-    ``required`` defaults to every contract column a header must have (CSV); JSON passes the columns whose value
-    is required, since a JSON object may leave out a key whose value is empty.
+    ``required`` defaults to every contract column a header must have (CSV); JSON passes the
+    columns whose value is required, since a JSON object may leave out a key whose value is
+    empty.
     """
     need = list(required) if required is not None else list(HEADER_COLUMNS[feed])
     known = (layouts if layouts is not None else load_layouts()).get(feed, {})
