@@ -200,6 +200,31 @@ class DelayedDays(BaseModel):
     groups: list[DelayedDaysGroup]
 
 
+class ContributingReason(BaseModel):
+    """One reason's contributing days, beside its days as the primary reason (§4.3)."""
+
+    code: str
+    label: str
+    contributed_days: int = Field(
+        description="delayed days on which the census row in force listed this code as a "
+        "contributing reason and it was not that day's primary reason (once per spell and day)"
+    )
+    primary_days: int = Field(
+        description="delayed days attributed to this code as the primary reason (the same "
+        "figure as delayed days by reason); never added to contributed_days"
+    )
+
+
+class ContributingReasons(BaseModel):
+    """Delayed days where each reason contributed, beside the primary attribution (§4.3)."""
+
+    start: date
+    end: date
+    site: str | None
+    delayed_days: int = Field(description="all delayed days of the period (primary attribution)")
+    reasons: list[ContributingReason]
+
+
 class ReasonCategoryGroup(BaseModel):
     """Delayed days of one reason category (§5), with the codes that make it up beneath."""
 
