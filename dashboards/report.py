@@ -150,6 +150,38 @@ def target_rows(targets: Sequence[WeeklyTrend]) -> list[TargetRow]:
     return rows
 
 
+CONTRIBUTING_NOTE = (
+    "Delayed days on which the census listed the reason as contributing (not as the delay "
+    "reason of the day), once per patient and day, beside the days attributed to it as the "
+    "delay reason. The two are never added: a day with several contributing reasons counts "
+    "for each, so this column has no total."
+)
+
+
+@dataclass(frozen=True)
+class ContributingRow:
+    label: str
+    contributed_days: int
+    primary_days: int
+
+
+def _contributing_html(rows: Sequence[ContributingRow]) -> str:
+    body = "".join(
+        f"<tr><td>{escape(r.label)}</td><td class='num'>{r.contributed_days:,}</td>"
+        f"<td class='num'>{r.primary_days:,}</td></tr>"
+        for r in rows
+    )
+    if not body:
+        body = "<tr><td colspan='3'>No contributing reasons recorded in this week.</td></tr>"
+    return (
+        f"<p class='note'>{escape(CONTRIBUTING_NOTE)}</p>"
+        "<table><caption>Delayed days where this reason contributed</caption><thead><tr>"
+        "<th scope='col'>Reason</th><th scope='col' class='num'>Days it contributed</th>"
+        "<th scope='col' class='num'>Days as the delay reason</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
 TARGETS_NOTE = (
     "Local targets agreed by the system (a configuration file, not national standards), each "
     "among the week's discharges on its pathway. The assurance icon says whether the process, "
@@ -294,6 +326,7 @@ def build_html(
     generated_at: datetime,
     coming_days: str | None = None,
     targets: Sequence[TargetRow] = (),
+    contributing: Sequence[ContributingRow] | None = None,
 ) -> str:
     """The whole report as one HTML document with plotly.js inlined once."""
     parts = [
@@ -332,6 +365,8 @@ def build_html(
     parts.append(_targets_html(targets))
     parts.append("<h2>Delayed days this week</h2>")
     parts.extend(_table_html(table) for table in tables)
+    if contributing is not None:
+        parts.append(_contributing_html(contributing))
     if coming_days:  # the forecast's section, already HTML (dashboards.forecast_view)
         parts.append(coming_days)
     parts.append("</body></html>")

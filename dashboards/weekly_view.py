@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.metrics import flow, pathway_targets, timebase, trends, windows
+from app.metrics import contributing, flow, pathway_targets, timebase, trends, windows
 from app.metrics.cache import cached
 from app.metrics.forecast.schemas import Forecast
 from app.metrics.schemas import WeeklyTrend
@@ -46,6 +46,8 @@ class WeeklyReport:
     coming_days: Forecast | None = None
     # the local targets by pathway, each a weekly chart judged against its target
     pathway_targets: list[WeeklyTrend] = field(default_factory=list)
+    # delayed days where each reason contributed, beside its days as the delay reason
+    contributing: list[report.ContributingRow] = field(default_factory=list)
 
     @property
     def week_start(self) -> date:
@@ -129,7 +131,21 @@ def gather(
         if with_trends
         else []
     )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming, targets)
+    contributed = cached(
+        session,
+        contributing.contributing_reasons,
+        now_bound=False,
+        start=week.start,
+        end=week.end,
+        site=site,
+    )
+    contributing_rows = [
+        report.ContributingRow(r.label, r.contributed_days, r.primary_days)
+        for r in contributed.reasons
+    ]
+    return WeeklyReport(
+        week_end, site, area_name, weeks, weekly, tables, coming, targets, contributing_rows
+    )
 
 
 def figure(trend: WeeklyTrend) -> Any:

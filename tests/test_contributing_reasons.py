@@ -182,3 +182,49 @@ def test_the_column_may_be_left_out_of_a_header() -> None:
     }
     outcome = validate_row("patients", record, CONTEXT)
     assert outcome.row is not None and outcome.row.contributing_reason_codes is None
+
+
+def test_the_weekly_report_shows_them_beside_the_reasons(session: Session) -> None:
+    from dashboards import report
+    from dashboards import weekly_view as view
+
+    _load(session)
+    # the week Mon 2 – Sun 8 Nov also holds C1's provisional 6 Nov day: EQUIPMENT as the
+    # delay reason on 4, 5 and 6 Nov (3), contributing on 2 and 3 Nov (2)
+    data = view.gather(session, week_end=date(2026, 11, 8), site=None, weeks=1, with_trends=False)
+    assert [(r.label, r.contributed_days, r.primary_days) for r in data.contributing] == [
+        ("Housing or homelessness - no suitable place to go", 3, 0),
+        ("Awaiting social care (Care Act) assessment", 2, 3),
+        ("Awaiting community equipment or home adaptations", 2, 3),
+    ]
+    document = report.build_html(
+        title="t",
+        subtitle="s",
+        charts=[],
+        changes=[],
+        tables=data.tables,
+        generated_at=datetime(2026, 11, 9, tzinfo=UTC),
+        contributing=data.contributing,
+    )
+    assert "<caption>Delayed days where this reason contributed</caption>" in document
+    assert "<td>Housing or homelessness - no suitable place to go</td><td class='num'>3</td>" in (
+        document
+    )
+
+
+def test_the_coordinator_list_and_the_patient_page_show_them(session: Session) -> None:
+    from app.metrics import patient_level
+    from dashboards import patient_grid
+
+    _load(session)
+    # 3 Nov 12:00: the 3 Nov census is in force for C1; C2 has no DRD yet
+    found = patient_level.delayed(session, at=datetime(2026, 11, 3, 12, tzinfo=UTC))
+    (c1,) = found.patients
+    assert [r.code for r in c1.contributing_reasons] == ["EQUIPMENT", "ASSESS_SOCIAL"]
+    (grid_row,) = patient_grid.rows(found.patients)
+    assert grid_row["contributing"] == (
+        "Awaiting community equipment or home adaptations; "
+        "Awaiting social care (Care Act) assessment"
+    )
+    journey = patient_level.journey(session, spell_id="C2")
+    assert [r.code for r in journey.spell.contributing_reasons] == ["HOUSING"]

@@ -891,6 +891,7 @@ def test_delayed_patients(client: TestClient) -> None:
         "local_authority_name": "Derbyshire",
         "red_days": 12,  # 20–31 Oct, every one red (30 Oct recorded red)
         "site_name": "Northgate General",
+        "contributing_reasons": [],  # the scenario's feed has no contributing column
     }
     assert (s5["spell_id"], s5["days_beyond_drd"], s5["length_of_stay"], s5["red_days"]) == (
         "S5", 2, 7, 3,
@@ -993,6 +994,9 @@ def test_journey_of_an_unknown_spell_is_404(client: TestClient) -> None:
 # and S5 P3, no P1. Occupancy at the end of 1 Nov: (19 + 10 + 20) / (20 + 10 + 25); none
 # before the first bed snapshot (30 Oct).
 WEEKLY = {
+    # emergency discharges 26 Oct – 1 Nov: S2 22 → 31 Oct (9 days), S4 20 Oct → 1 Nov (12);
+    # S3 and S6 are elective, S7 left in the first (not wholly covered) week
+    "overnight_emergency_los": [None, 10.5],
     "nctr_remaining": [None, approx(19 / 7)],
     "delayed_days": [None, 19.0],
     "pct_discharged_within_1_day": [None, 50.0],
@@ -1046,6 +1050,7 @@ def test_metric_registry(client: TestClient) -> None:
         "p2_waiting",
         "community_beds_free",
         "community_occupancy",
+        "overnight_emergency_los",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)

@@ -424,6 +424,9 @@ class DelayedPatient(BaseModel):
     local_authority_name: str | None
     red_days: int = Field(description="red days of the spell so far (§4.6)")
     site_name: str | None = None
+    contributing_reasons: list[ReasonRef] = Field(
+        default=[], description="further reasons the census in force lists as holding them up"
+    )
 
 
 class DelayedPatients(BaseModel):
@@ -455,6 +458,9 @@ class JourneySpell(BaseModel):
     discharge_ready_date: date | None
     pathway: int | None
     delay_reason: ReasonRef | None
+    contributing_reasons: list[ReasonRef] = Field(
+        default=[], description="further reasons the latest census lists as holding them up"
+    )
     local_authority: str | None
     discharged_at: datetime | None
     discharge_date: date | None

@@ -141,6 +141,27 @@ def _content(data: view.WeeklyReport) -> list[Any]:
             [
                 html.H2("Where the delayed days were lost this week"),
                 html.Div(tables, className="hw-three-columns"),
+                html.H3("Delayed days where this reason contributed", className="h4 mt-3"),
+                html.P(report.CONTRIBUTING_NOTE),
+                components.simple_table(
+                    [
+                        ("label", "Reason"),
+                        ("contributed", "Days it contributed"),
+                        ("primary", "Days as the delay reason"),
+                    ],
+                    [
+                        {
+                            "label": r.label,
+                            "contributed": formats.number(r.contributed_days),
+                            "primary": formats.number(r.primary_days),
+                        }
+                        for r in data.contributing
+                    ],
+                    caption=f"Delayed days where this reason contributed, {data.period}",
+                    numeric=("contributed", "primary"),
+                    empty="No contributing reasons recorded in this week.",
+                    table_id="contributing-reasons",
+                ),
             ],
             className="hw-panel",
         ),
@@ -321,6 +342,7 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
         generated_at=datetime.now(UTC),
         coming_days=forecast_view.coming_days_html(data.coming_days),
         targets=report.target_rows(data.pathway_targets),
+        contributing=data.contributing,
     )
     name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
     return dcc.send_string(document, name, type="text/html")
