@@ -46,7 +46,7 @@ class FastPath:
     def __init__(self, model: type[FeedRow]) -> None:
         self.model = model
         self.fields: list[tuple[str, Callable[..., Any], bool]] = []
-        feed = next(f for f, m in FEED_MODELS.items() if m is model)
+        feed = next((f for f, m in FEED_MODELS.items() if m is model), "")
         self.optional = OPTIONAL_COLUMNS.get(feed, frozenset())
         for name, info in model.model_fields.items():
             checks = [m.func for m in info.metadata if isinstance(m, BeforeValidator)]
