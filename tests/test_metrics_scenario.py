@@ -1032,6 +1032,24 @@ def test_weekly_trend_of_one_site(client: TestClient) -> None:
     assert body["variation_icon"] == "common_cause"
 
 
+def test_pathway_targets_and_contributing_reasons(client: TestClient) -> None:
+    trends = get(client, "/trends/pathway-targets", weeks=2, end="2026-11-01")
+    values = {t["metric"]["slug"]: [p["value"] for p in t["points"]] for t in trends}
+    # week 26 Oct – 1 Nov, pathway 1: S2 DRD 27 Oct → 31 Oct (4 days), S4 DRD 30 Oct → 1 Nov
+    # (2): mean 3.0, none within a day. S7 (P2, 24 Oct) is in the week the data does not
+    # wholly cover; S5 (P3) leaves on 2 Nov, the week after.
+    assert values == {
+        "pathway_target_p1_mean_delay": [None, 3.0],
+        "pathway_target_p1_within_1_day": [None, 0.0],
+        "pathway_target_p2_mean_delay": [None, None],
+        "pathway_target_p3_mean_delay": [None, None],
+    }
+    assert trends[0]["metric"]["target"] == 2.0
+    # the scenario's feed has no contributing reasons: none, beside the 23 delayed days (§4.3)
+    body = get(client, "/flow/contributing-reasons", start="2026-10-24", end="2026-11-02")
+    assert (body["delayed_days"], body["reasons"]) == (23, [])
+
+
 def test_metric_registry(client: TestClient) -> None:
     metrics = get(client, "/metrics")
     assert [m["slug"] for m in metrics] == [

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import get_settings
 from app.metrics import spc, trends
+from app.metrics import weekly as weekly_series
 from app.metrics.errors import InvalidParameter
 from app.metrics.queries import require_site
 from app.metrics.ratios import pct
@@ -164,7 +165,9 @@ def weekly(
             trends.chart_trend(
                 info,
                 sundays,
-                weekly_values(target, delays, sundays),
+                weekly_series.mask_before_patients(
+                    session, weekly_values(target, delays, sundays), sundays
+                ),
                 site=code,
                 value_range=value_range,
             )

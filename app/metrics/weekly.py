@@ -49,6 +49,14 @@ def _mask_before_data(
     return out
 
 
+def mask_before_patients(
+    session: Session, values: Iterable[float | None], week_ends: Sequence[date]
+) -> WeeklyValues:
+    """None for the weeks not wholly covered by the patients feed's data (a weekly measure of
+    the week's discharges outside the registry, e.g. the targets by pathway)."""
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
 def _weekly_sums(frame: pd.DataFrame, week_ends: Sequence[date]) -> pd.DataFrame:
     """Daily rows summed into the weeks ending on ``week_ends``."""
     sundays = [d + timedelta(days=6 - d.weekday()) for d in frame.index]
