@@ -187,6 +187,104 @@ def what_moved(moved: WhatMoved | None) -> list[str]:
     return [effect_line(effect) for effect in moved.effects]
 
 
+@dataclass(frozen=True)
+class TargetRow:
+    """One local target by pathway, in words: the latest week against the target, with the
+    chart's icons (what the metrics returned, only formatted)."""
+
+    slug: str
+    label: str
+    latest: str
+    target: str
+    variation: icons.Icon
+    assurance: icons.Icon
+
+
+def target_rows(targets: Sequence[WeeklyTrend]) -> list[TargetRow]:
+    rows = []
+    for trend in targets:
+        unit = trend.metric.unit
+        latest = next((p for p in reversed(trend.points) if p.value is not None), None)
+        sign = "≤" if trend.metric.direction == "decrease" else "≥"
+        rows.append(
+            TargetRow(
+                slug=trend.metric.slug,
+                label=trend.metric.label,
+                latest=(
+                    f"{value_text(latest.value, unit)} (week ending "
+                    f"{formats.day(latest.week_ending)})"
+                    if latest
+                    else formats.MISSING
+                ),
+                target=f"{sign} {value_text(trend.metric.target, unit)}",
+                variation=icons.variation(trend.variation_icon),
+                assurance=icons.assurance(trend.assurance_icon),
+            )
+        )
+    return rows
+
+
+CONTRIBUTING_NOTE = (
+    "Delayed days on which the census listed the reason as contributing (not as the delay "
+    "reason of the day), once per patient and day, beside the days attributed to it as the "
+    "delay reason. The two are never added: a day with several contributing reasons counts "
+    "for each, so this column has no total."
+)
+
+
+@dataclass(frozen=True)
+class ContributingRow:
+    label: str
+    contributed_days: int
+    primary_days: int
+
+
+def _contributing_html(rows: Sequence[ContributingRow]) -> str:
+    body = "".join(
+        f"<tr><td>{escape(r.label)}</td><td class='num'>{r.contributed_days:,}</td>"
+        f"<td class='num'>{r.primary_days:,}</td></tr>"
+        for r in rows
+    )
+    if not body:
+        body = "<tr><td colspan='3'>No contributing reasons recorded in this week.</td></tr>"
+    return (
+        f"<p class='note'>{escape(CONTRIBUTING_NOTE)}</p>"
+        "<table><caption>Delayed days where this reason contributed</caption><thead><tr>"
+        "<th scope='col'>Reason</th><th scope='col' class='num'>Days it contributed</th>"
+        "<th scope='col' class='num'>Days as the delay reason</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+TARGETS_NOTE = (
+    "Local targets agreed by the system (a configuration file, not national standards), each "
+    "among the week's discharges on its pathway. The assurance icon says whether the process, "
+    "as its limits stand, will meet the target every week (pass), never (fail) or sometimes "
+    "(hit and miss)."
+)
+
+
+def _targets_html(rows: Sequence[TargetRow]) -> str:
+    body = "".join(
+        f"<tr><td>{escape(r.label)}</td><td class='num'>{escape(r.latest)}</td>"
+        f"<td class='num'>{escape(r.target)}</td>"
+        f"<td><span class='icon'>{r.variation.svg()} {escape(r.variation.words)}</span></td>"
+        f"<td><span class='icon'>{r.assurance.svg()} {escape(r.assurance.words)}</span></td>"
+        "</tr>"
+        for r in rows
+    )
+    if not body:
+        body = "<tr><td colspan='5'>No local targets are configured.</td></tr>"
+    return (
+        "<h2>Local targets by pathway</h2>"
+        f"<p class='note'>{escape(TARGETS_NOTE)}</p>"
+        "<table><caption>Local targets by pathway</caption><thead><tr>"
+        "<th scope='col'>Target</th><th scope='col' class='num'>Latest week</th>"
+        "<th scope='col' class='num'>Target</th><th scope='col'>Variation</th>"
+        f"<th scope='col'>Assurance</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def tables_csv(tables: Sequence[BreakdownTable], *, scope: str, period: str) -> str:
     """The breakdown tables as one CSV: a row per group, with the table it belongs to."""
     return csv_safety.to_csv(
@@ -303,6 +401,8 @@ def build_html(
     coming_days: str | None = None,
     actions: Sequence[tuple[str, Sequence[str]]] = (),
     moved: Sequence[str] = (),
+    targets: Sequence[TargetRow] = (),
+    contributing: Sequence[ContributingRow] | None = None,
 ) -> str:
     """The whole report as one HTML document with plotly.js inlined once."""
     parts = [
@@ -338,8 +438,11 @@ def build_html(
                 ),
             ]
         )
+    parts.append(_targets_html(targets))
     parts.append("<h2>Delayed days this week</h2>")
     parts.extend(_table_html(table) for table in tables)
+    if contributing is not None:
+        parts.append(_contributing_html(contributing))
     if coming_days:  # the forecast's section, already HTML (dashboards.forecast_view)
         parts.append(coming_days)
     if actions:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from app.metrics import actions as metric_actions
-from app.metrics import flow, timebase, trends, windows
+from app.metrics import contributing, flow, pathway_targets, timebase, trends, windows
 from app.metrics.cache import cached
 from app.metrics.forecast.schemas import Forecast
 from app.metrics.schemas import ActionMark, ActionsThisWeek, WeeklyTrend, WhatMoved
@@ -27,6 +27,7 @@ REPORT_METRICS = (
     "internal_delay_over_48h",
     "beyond_drd_21_in_hospital",
     "beyond_drd_21_discharge_pct",
+    "overnight_emergency_los",
 )
 WEEK_CHOICES = 52
 SPAN_CHOICES = (12, 26, 52)
@@ -51,6 +52,10 @@ class WeeklyReport:
     coming_days: Forecast | None = None
     actions: ActionsThisWeek | None = None
     what_moved: WhatMoved | None = None
+    # the local targets by pathway, each a weekly chart judged against its target
+    pathway_targets: list[WeeklyTrend] = field(default_factory=list)
+    # delayed days where each reason contributed, beside its days as the delay reason
+    contributing: list[report.ContributingRow] = field(default_factory=list)
 
     @property
     def week_start(self) -> date:
@@ -130,7 +135,43 @@ def gather(
         if with_trends
         else None
     )
-    return WeeklyReport(week_end, site, area_name, weeks, weekly, tables, coming, actions, moved)
+    targets = (
+        cached(
+            session,
+            pathway_targets.weekly,
+            now_bound=False,
+            weeks=weeks,
+            site=site,
+            end=week_end,
+        )
+        if with_trends
+        else []
+    )
+    contributed = cached(
+        session,
+        contributing.contributing_reasons,
+        now_bound=False,
+        start=week.start,
+        end=week.end,
+        site=site,
+    )
+    contributing_rows = [
+        report.ContributingRow(r.label, r.contributed_days, r.primary_days)
+        for r in contributed.reasons
+    ]
+    return WeeklyReport(
+        week_end,
+        site,
+        area_name,
+        weeks,
+        weekly,
+        tables,
+        coming_days=coming,
+        actions=actions,
+        what_moved=moved,
+        pathway_targets=targets,
+        contributing=contributing_rows,
+    )
 
 
 def figure(trend: WeeklyTrend) -> Any:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import get_settings
-from ingest.contracts import FEED_COLUMNS, FEED_SPECS
+from ingest.contracts import FEED_COLUMNS, FEED_SPECS, HEADER_COLUMNS
 from ingest.readers import FileProblem, file_problem
 from ingest.reasons import reason_message
 
@@ -182,10 +182,11 @@ def bind_header(
 ) -> HeaderBinding:
     """Bind a batch header to the contract (or a layout); raise FileProblem when it can't.
 
-    ``required`` defaults to every contract column (CSV); JSON passes the columns whose value
-    is required, since a JSON object may leave out a key whose value is empty.
+    ``required`` defaults to every contract column a header must have (CSV); JSON passes the
+    columns whose value is required, since a JSON object may leave out a key whose value is
+    empty.
     """
-    need = list(required) if required is not None else list(FEED_COLUMNS[feed])
+    need = list(required) if required is not None else list(HEADER_COLUMNS[feed])
     known = (layouts if layouts is not None else load_layouts()).get(feed, {})
     if layout is not None:
         if layout not in known:

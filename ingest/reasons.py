@@ -255,6 +255,20 @@ _REASONS = [
         "Map local reasons onto the catalogue (table below); unknown codes are never guessed.",
     ),
     RejectionReason(
+        "unknown_contributing_code",
+        "row",
+        "{column}: '{listed}' (in '{value}') is not a code of the reason catalogue — list "
+        "catalogue codes separated by ';', e.g. ASSESS_SOCIAL;EQUIPMENT",
+        "Map local reasons onto the catalogue (table below); unknown codes are never guessed.",
+    ),
+    RejectionReason(
+        "too_many_contributing_codes",
+        "row",
+        "{column}: {count} codes in '{value}' — at most {max_codes} contributing reasons are "
+        "kept; send the ones that hold the patient up most",
+        "List the main contributing reasons only.",
+    ),
+    RejectionReason(
         "future_timestamp",
         "row",
         "{column}: '{value}' is {minutes} minutes in the future (more than the {tolerance} "

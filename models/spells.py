@@ -42,6 +42,8 @@ from models.base import Base
 
 #: made by migration 0003 (so the script that regenerates 0001 leaves them out)
 REVISION_0003 = {"revision": "0003"}
+#: made by migration 0006 (contributing reasons)
+REVISION_0006 = {"revision": "0006"}
 
 
 class Spell(Base):
@@ -79,6 +81,8 @@ class Spell(Base):
     delay_reason_code: Mapped[str | None] = mapped_column(String(32))
     delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
     local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    # further catalogue codes that also hold the patient up, ";"-separated (DESIGN §3)
+    contributing_reason_codes: Mapped[str | None] = mapped_column(String(400), info=REVISION_0006)
     last_census_at: Mapped[datetime]
     # the discharge, once known
     discharged_at: Mapped[datetime | None]
@@ -108,6 +112,7 @@ class SpellState(Base):
     delay_reason_code: Mapped[str | None] = mapped_column(String(32))
     delay_attributable_to: Mapped[str | None] = mapped_column(String(12))
     local_authority_code: Mapped[str | None] = mapped_column(String(9))
+    contributing_reason_codes: Mapped[str | None] = mapped_column(String(400), info=REVISION_0006)
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"), index=True)
 
 
@@ -160,6 +165,8 @@ class SpellDay(Base):
     day_status_recorded_at: Mapped[datetime | None]  # the census that sent it (latest wins)
     r2g_status: Mapped[str] = mapped_column(String(12))
     r2g_reason_code: Mapped[str | None] = mapped_column(String(32))
+    # on a delayed day: the contributing reasons of the census row in force (§4.3)
+    contributing_reason_codes: Mapped[str | None] = mapped_column(String(400), info=REVISION_0006)
 
 
 class SpellDayCount(Base):

@@ -64,6 +64,7 @@ PATIENT_COLUMNS = (
     "red_reason_code",
     "discharged_at",
     "discharge_destination",
+    "contributing_reason_codes",
 )
 SITE_COLUMNS = ("site_code", "site_name", "trust_code", "trust_name", "kind")
 COUNCIL_COLUMNS = ("local_authority_code", "name")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -535,7 +536,36 @@ def census_fields(spell: Spell, census: Census) -> list[str]:
     if spell.pathway is not None and t >= spell.pathway_from:
         pathway = str(spell.pathway)
     status, red_reason = red2green(spell, census)
-    return [edd, drd, pathway, reason, agency, spell.council.code, status, red_reason, "", ""]
+    return [
+        edd,
+        drd,
+        pathway,
+        reason,
+        agency,
+        spell.council.code,
+        status,
+        red_reason,
+        "",
+        "",
+        contributing_codes(spell.spell_id, reason),
+    ]
+
+
+#: what often holds up a delay of each kind as well (DESIGN §3: delays rarely have one cause)
+_ALSO_HELD_UP_BY = {
+    "P1": "ASSESS_SOCIAL",
+    "P2": "THERAPY",
+    "P3": "FUNDING;CHOICE",
+    "AS": "EQUIPMENT",
+}
+
+
+def contributing_codes(spell_id: str, reason: str) -> str:
+    """Contributing reasons for about a quarter of the delays, from a hash of the spell id (no
+    draw from the random streams, so the rest of the sample is unchanged)."""
+    if not reason or zlib.crc32(spell_id.encode()) % 4:
+        return ""
+    return _ALSO_HELD_UP_BY.get(reason[:2], "")
 
 
 def discharge_fields(spell: Spell) -> list[str]:
@@ -565,4 +595,5 @@ def discharge_fields(spell: Spell) -> list[str]:
         "",
         iso(spell.discharge_at),
         spell.destination,
+        contributing_codes(spell.spell_id, reason),
     ]

@@ -893,6 +893,7 @@ def test_delayed_patients(client: TestClient) -> None:
         "red_days": 12,  # 20–31 Oct, every one red (30 Oct recorded red)
         "site_name": "Northgate General",
         "internal_days": None,  # P3_NURSING is an external reason: no internal run
+        "contributing_reasons": [],  # the scenario's feed has no contributing column
     }
     assert (s5["spell_id"], s5["days_beyond_drd"], s5["length_of_stay"], s5["red_days"]) == (
         "S5", 2, 7, 3,
@@ -995,6 +996,9 @@ def test_journey_of_an_unknown_spell_is_404(client: TestClient) -> None:
 # and S5 P3, no P1. Occupancy at the end of 1 Nov: (19 + 10 + 20) / (20 + 10 + 25); none
 # before the first bed snapshot (30 Oct).
 WEEKLY = {
+    # emergency discharges 26 Oct – 1 Nov: S2 22 → 31 Oct (9 days), S4 20 Oct → 1 Nov (12);
+    # S3 and S6 are elective, S7 left in the first (not wholly covered) week
+    "overnight_emergency_los": [None, 10.5],
     "nctr_remaining": [None, approx(19 / 7)],
     "delayed_days": [None, 19.0],
     "pct_discharged_within_1_day": [None, 50.0],
@@ -1030,6 +1034,24 @@ def test_weekly_trend_of_one_site(client: TestClient) -> None:
     assert body["variation_icon"] == "common_cause"
 
 
+def test_pathway_targets_and_contributing_reasons(client: TestClient) -> None:
+    trends = get(client, "/trends/pathway-targets", weeks=2, end="2026-11-01")
+    values = {t["metric"]["slug"]: [p["value"] for p in t["points"]] for t in trends}
+    # week 26 Oct – 1 Nov, pathway 1: S2 DRD 27 Oct → 31 Oct (4 days), S4 DRD 30 Oct → 1 Nov
+    # (2): mean 3.0, none within a day. S7 (P2, 24 Oct) is in the week the data does not
+    # wholly cover; S5 (P3) leaves on 2 Nov, the week after.
+    assert values == {
+        "pathway_target_p1_mean_delay": [None, 3.0],
+        "pathway_target_p1_within_1_day": [None, 0.0],
+        "pathway_target_p2_mean_delay": [None, None],
+        "pathway_target_p3_mean_delay": [None, None],
+    }
+    assert trends[0]["metric"]["target"] == 2.0
+    # the scenario's feed has no contributing reasons: none, beside the 23 delayed days (§4.3)
+    body = get(client, "/flow/contributing-reasons", start="2026-10-24", end="2026-11-02")
+    assert (body["delayed_days"], body["reasons"]) == (23, [])
+
+
 def test_metric_registry(client: TestClient) -> None:
     metrics = get(client, "/metrics")
     assert [m["slug"] for m in metrics] == [
@@ -1051,6 +1073,7 @@ def test_metric_registry(client: TestClient) -> None:
         "internal_delay_over_48h",
         "beyond_drd_21_in_hospital",
         "beyond_drd_21_discharge_pct",
+        "overnight_emergency_los",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.metrics_params import At, End, MetricsRoute, SiteCode, Start, cached_response
-from app.metrics import discharge_asks, flow, timebase
+from app.metrics import contributing, discharge_asks, flow, timebase
 from app.metrics.schemas import (
+    ContributingReasons,
     DelayedDays,
     DischargeAsks,
     DischargeDelays,
@@ -83,6 +84,23 @@ def delayed_days(
         end=end,
         site=site,
         group_by=group_by,
+    )
+
+
+@router.get(
+    "/contributing-reasons",
+    response_model=ContributingReasons,
+    operation_id="flow_contributing_reasons",
+)
+def contributing_reasons(start: Start, end: End, site: SiteCode = None) -> Response:
+    """Delayed days where each reason contributed, beside its delayed days as primary reason."""
+    return cached_response(
+        contributing.contributing_reasons,
+        ContributingReasons,
+        now_bound=False,
+        start=start,
+        end=end,
+        site=site,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.metrics_params import MetricsRoute, SiteCode, cached_response
-from app.metrics import trends
+from app.metrics import pathway_targets, trends
 from app.metrics.registry import METRICS
 from app.metrics.schemas import WeeklyTrend
 
@@ -34,6 +34,28 @@ def weekly(
         WeeklyTrend,
         now_bound=end is None,  # the default end is the last complete week: the clock's
         metric=metric,
+        weeks=weeks,
+        site=site,
+        end=end,
+    )
+
+
+@router.get(
+    "/pathway-targets", response_model=list[WeeklyTrend], operation_id="trends_pathway_targets"
+)
+def pathway_target_trends(
+    weeks: Annotated[int, Query(ge=1, le=trends.MAX_WEEKS, description="how many weeks")] = 26,
+    site: SiteCode = None,
+    end: Annotated[
+        date | None,
+        Query(description="the latest week ends on the Sunday on or before this day"),
+    ] = None,
+) -> Response:
+    """Each local target by pathway as a weekly XmR chart with its assurance icon."""
+    return cached_response(
+        pathway_targets.weekly,
+        list[WeeklyTrend],
+        now_bound=end is None,
         weeks=weeks,
         site=site,
         end=end,

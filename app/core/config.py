@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # a CSV line or a JSON item longer than this is a rejected file (the readers stay bounded)
     max_line_kib: int = Field(default=1024, ge=4, le=64 * 1024)
     feed_config_file: Path | None = None
+    # Overnight emergency LOS (DESIGN §4.11): the chart's first this-many weeks are its
+    # baseline (mean and limits fixed on them); the target is their mean − 0.4 days.
+    los_baseline_weeks: int = Field(default=12, ge=2, le=260)
+    # local targets by pathway (app/metrics/pathway_targets.toml; docs/metrics.md): a file
+    # whose [[targets]] replace the shipped ones
+    pathway_targets_file: Path | None = None
     escalation_config_file: Path | None = None
     # The returns outbox (docs/returns.md): the scheduler writes each finished day's sitrep and
     # each finished month's discharge-delay measures here, once, for the trust's submission

@@ -68,6 +68,7 @@ class ObservedState:
     delay_reason_code: str | None = None
     delay_attributable_to: str | None = None
     local_authority_code: str | None = None
+    contributing_reason_codes: str | None = None  # ";"-separated catalogue codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,8 @@ class SpellDayFacts:
     day_status_recorded_at: datetime | None
     r2g_status: str  # red | green | not_recorded
     r2g_reason_code: str | None
+    # the contributing reasons of the census row in force on a delayed day (None otherwise)
+    contributing_reason_codes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,7 @@ def day_facts(
         day_status_recorded_at=recorded.recorded_at if recorded else None,
         r2g_status=status,
         r2g_reason_code=reason,
+        contributing_reason_codes=governing.contributing_reason_codes,
     )
 
 

@@ -37,6 +37,15 @@ from app.metrics.timebase import day_end, local_date, resolve_at
 from models import Site, Spell, SpellDay, SpellEvent
 
 
+def _contributing(codes: str | None, reasons: dict[str, tuple[str, str]]) -> list[ReasonRef]:
+    """The contributing reasons of a ``;``-separated list, in the order listed."""
+    return [
+        ReasonRef(code=c, label=reasons[c][0] if c in reasons else c)
+        for c in (codes or "").split(";")
+        if c
+    ]
+
+
 def _reason(code: str | None, reasons: dict[str, tuple[str, str]]) -> ReasonRef | None:
     if code is None:
         return None
@@ -137,6 +146,7 @@ def delayed(
             days_beyond_drd=row.days_beyond_drd,
             pathway=row.pathway,
             delay_reason=_reason(row.delay_reason_code, reasons),
+            contributing_reasons=_contributing(row.contributing_reason_codes, reasons),
             agency=row.delay_attributable_to,
             local_authority=row.local_authority_code,
             local_authority_name=councils.get(row.local_authority_code or ""),
@@ -303,6 +313,7 @@ def journey(
             discharge_ready_date=spell.discharge_ready_date,
             pathway=spell.pathway,
             delay_reason=_reason(spell.delay_reason_code, reasons),
+            contributing_reasons=_contributing(spell.contributing_reason_codes, reasons),
             local_authority=spell.local_authority_code,
             discharged_at=spell.discharged_at,
             discharge_date=spell.discharge_date,

@@ -121,6 +121,7 @@ def inpatients(at: datetime, site: str | None = None) -> Subquery:
         "delay_reason_code",
         "delay_attributable_to",
         "local_authority_code",
+        "contributing_reason_codes",
     )
     candidates = select(
         Spell.id.label("spell_pk"),

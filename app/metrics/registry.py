@@ -28,6 +28,9 @@ class Metric:
     definition: str
     weekly: WeeklySeries
     target: float | None = None
+    # a target set from the chart itself: the mean of its baseline weeks minus this much
+    # (HOMEWARD_LOS_BASELINE_WEEKS sets the baseline, DESIGN §4.11)
+    target_below_baseline: float | None = None
 
     @property
     def value_range(self) -> ValueRange:
@@ -329,6 +332,23 @@ _METRICS = (
             "catalogue's category 'housing or homelessness' (historic DTOC I)."
         ),
         weekly=hicm_measures.weekly_delayed_days_of("housing_homelessness"),
+    ),
+    # --- NHS England's 2025/26 discharge asks (DESIGN §4.11)
+    Metric(
+        slug="overnight_emergency_los",
+        label="Overnight emergency length of stay",
+        unit="days",
+        direction="decrease",
+        definition=(
+            "Mean length of stay in days (discharge date − admission date, Europe/London "
+            "dates) of the emergency admissions discharged in the week (Monday to Sunday) "
+            "that stayed at least one night (LOS 1 or more; same-day stays left out). The "
+            "target is the mean of the chart's baseline weeks − 0.4 days (NHS England's "
+            "2025/26 ask); the baseline is the chart's first weeks (HOMEWARD_LOS_BASELINE_WEEKS, "
+            "12 by default), on which its mean and limits are fixed."
+        ),
+        weekly=weekly_series.weekly_overnight_emergency_los,
+        target_below_baseline=0.4,
     ),
 )
 

@@ -200,6 +200,31 @@ class DelayedDays(BaseModel):
     groups: list[DelayedDaysGroup]
 
 
+class ContributingReason(BaseModel):
+    """One reason's contributing days, beside its days as the primary reason (§4.3)."""
+
+    code: str
+    label: str
+    contributed_days: int = Field(
+        description="delayed days on which the census row in force listed this code as a "
+        "contributing reason and it was not that day's primary reason (once per spell and day)"
+    )
+    primary_days: int = Field(
+        description="delayed days attributed to this code as the primary reason (the same "
+        "figure as delayed days by reason); never added to contributed_days"
+    )
+
+
+class ContributingReasons(BaseModel):
+    """Delayed days where each reason contributed, beside the primary attribution (§4.3)."""
+
+    start: date
+    end: date
+    site: str | None
+    delayed_days: int = Field(description="all delayed days of the period (primary attribution)")
+    reasons: list[ContributingReason]
+
+
 class ReasonCategoryGroup(BaseModel):
     """Delayed days of one reason category (§5), with the codes that make it up beneath."""
 
@@ -404,6 +429,9 @@ class DelayedPatient(BaseModel):
         description="the internal run (§4.11) when the reason in force is internal: consecutive "
         "delayed days back from yesterday that ended internal (2 or more: over 48 hours)",
     )
+    contributing_reasons: list[ReasonRef] = Field(
+        default=[], description="further reasons the census in force lists as holding them up"
+    )
 
 
 class DelayedPatients(BaseModel):
@@ -435,6 +463,9 @@ class JourneySpell(BaseModel):
     discharge_ready_date: date | None
     pathway: int | None
     delay_reason: ReasonRef | None
+    contributing_reasons: list[ReasonRef] = Field(
+        default=[], description="further reasons the latest census lists as holding them up"
+    )
     local_authority: str | None
     discharged_at: datetime | None
     discharge_date: date | None

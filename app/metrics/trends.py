@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.core.config import get_settings
 from app.metrics import actions as action_marks
 from app.metrics import spc
 from app.metrics.errors import InvalidParameter
 from app.metrics.queries import require_site
 from app.metrics.registry import get_metric
-from app.metrics.schemas import TrendPoint, WeeklyTrend
+from app.metrics.schemas import MetricInfo, TrendPoint, WeeklyTrend
 from app.metrics.timebase import MAX_RANGE_DAYS, week_ends, yesterday
 
 MAX_WEEKS = MAX_RANGE_DAYS // 7
+
+
+def baseline_target(values: list[float | None], below: float) -> tuple[int | None, float | None]:
+    """A chart's baseline (its first ``HOMEWARD_LOS_BASELINE_WEEKS`` weeks, counted from its
+    first week with a value; None: every week) and the target ``below`` their mean (None
+    without a value in the baseline)."""
+    first = next((i for i, v in enumerate(values) if v is not None), len(values))
+    end = first + get_settings().los_baseline_weeks
+    baseline_values = [v for v in values[first:end] if v is not None]
+    if not baseline_values:
+        return None, None
+    return (end if end < len(values) else None), math.fsum(baseline_values) / len(
+        baseline_values
+    ) - below
 
 
 def weekly(
@@ -34,16 +50,38 @@ def weekly(
     code = site_row.site_code if site_row else None
     sundays = week_ends(weeks, end or yesterday())
     values = definition.weekly(session, sundays, code)
+    info = definition.info()
+    baseline: int | None = None
+    if definition.target_below_baseline is not None:
+        baseline, target = baseline_target(values, definition.target_below_baseline)
+        info = info.model_copy(update={"target": target})
+    return chart_trend(
+        info, sundays, values, site=code, baseline=baseline, value_range=definition.value_range
+    )
+
+
+def chart_trend(
+    info: MetricInfo,
+    sundays: list[date],
+    values: list[float | None],
+    *,
+    site: str | None,
+    baseline: int | None = None,
+    value_range: spc.ValueRange = spc.UNBOUNDED,
+) -> WeeklyTrend:
+    """A weekly series (one value per week ending on ``sundays``) as an XmR chart with its
+    icons, judged against ``info.target``."""
     chart = spc.xmr(
         list(zip(sundays, values, strict=True)),
-        direction=definition.direction,
-        target=definition.target,
-        value_range=definition.value_range,
+        direction=info.direction,
+        target=info.target,
+        baseline=baseline,
+        value_range=value_range,
     )
     return WeeklyTrend(
-        metric=definition.info(),
-        site=code,
-        weeks=weeks,
+        metric=info,
+        site=site,
+        weeks=len(sundays),
         end=sundays[-1],
         mean=chart.mean,
         lower_limit=chart.lower_limit,

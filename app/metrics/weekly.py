@@ -20,7 +20,7 @@ from app.metrics.ratios import pct
 from app.metrics.rollups import day_counts, discharge_counts
 from app.metrics.timebase import day_end, local_date
 from models import BedSnapshot, CareHomeSnapshot
-from models.spells import PatientCensus
+from models.spells import PatientCensus, Spell
 
 WeeklyValues = list[float | None]
 
@@ -48,6 +48,14 @@ def _mask_before_data(
         covered_from = sunday - timedelta(days=6) if whole else sunday
         out.append(value if first is not None and covered_from >= first else None)
     return out
+
+
+def mask_before_patients(
+    session: Session, values: Iterable[float | None], week_ends: Sequence[date]
+) -> WeeklyValues:
+    """None for the weeks not wholly covered by the patients feed's data (a weekly measure of
+    the week's discharges outside the registry, e.g. the targets by pathway)."""
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
 
 
 def _weekly_sums(frame: pd.DataFrame, week_ends: Sequence[date]) -> pd.DataFrame:
@@ -237,4 +245,44 @@ def weekly_beyond_drd_21_discharge_pct(
     """% of the week's discharges whose delay from the DRD in force was 21 days or more."""
     weekly = _weekly_discharges(session, week_ends, site)
     values = [pct(b, n) for b, n in zip(weekly["beyond_21"], weekly["discharges"], strict=True)]
+    return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)
+
+
+# --- NHS England's 2025/26 asks (DESIGN §4.11) ------------------------------------------------
+
+
+def emergency_stays(
+    session: Session, start: date, end: date, site: str | None
+) -> list[tuple[date, int]]:
+    """(discharge date, LOS in days) of each emergency admission discharged from ``start`` to
+    ``end`` (Europe/London dates; LOS = discharge date − admission date, 0 for a same-day stay)."""
+    query = select(Spell.admitted_at, Spell.discharge_date).where(
+        Spell.admission_method == "emergency",
+        Spell.discharge_date.is_not(None),
+        Spell.discharge_date.between(start, end),
+    )
+    if site is not None:
+        query = query.where(Spell.site_code == site)
+    return [
+        (discharged, (discharged - local_date(admitted)).days)
+        for admitted, discharged in session.execute(query)
+        if discharged is not None
+    ]
+
+
+def weekly_overnight_emergency_los(
+    session: Session, week_ends: Sequence[date], site: str | None
+) -> WeeklyValues:
+    """Mean LOS of the week's emergency discharges that stayed at least one night (LOS ≥ 1);
+    a week without one has no value."""
+    by_week: dict[date, list[int]] = {sunday: [] for sunday in week_ends}
+    for discharged, los in emergency_stays(
+        session, week_ends[0] - timedelta(days=6), week_ends[-1], site
+    ):
+        sunday = discharged + timedelta(days=6 - discharged.weekday())
+        if los >= 1 and sunday in by_week:
+            by_week[sunday].append(los)
+    values: WeeklyValues = [
+        sum(stays) / len(stays) if stays else None for stays in by_week.values()
+    ]
     return _mask_before_data(values, week_ends, _first_day(session, "patients"), whole=True)

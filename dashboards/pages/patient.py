@@ -133,6 +133,10 @@ def _facts(journey: Journey) -> html.Dl:
         ("Pathway", formats.pathway(spell.pathway)),
         ("Waiting for", spell.delay_reason.label if spell.delay_reason else "Not recorded"),
         (
+            "Also held up by",
+            "; ".join(r.label for r in spell.contributing_reasons) or "None recorded",
+        ),
+        (
             "Council",
             _place(spell.local_authority_name, spell.local_authority)
             if spell.local_authority

@@ -104,6 +104,38 @@ def _not_wall() -> bool:
     return principal is None or principal.role is not Role.WALL
 
 
+def _targets_section(rows: list[report.TargetRow]) -> html.Section:
+    """The local targets by pathway: the latest week, the target and both icons."""
+    table = components.simple_table(
+        [
+            ("label", "Target"),
+            ("latest", "Latest week"),
+            ("target", "Target"),
+            ("variation", "Variation"),
+            ("assurance", "Assurance"),
+        ],
+        [
+            {
+                "label": row.label,
+                "latest": row.latest,
+                "target": row.target,
+                "variation": _icon(row.variation),
+                "assurance": _icon(row.assurance),
+            }
+            for row in rows
+        ],
+        caption="Local targets by pathway",
+        numeric=("latest", "target"),
+        empty="No local targets are configured.",
+        table_id="pathway-targets",
+    )
+    return html.Section(
+        [html.H2("Local targets by pathway"), html.P(report.TARGETS_NOTE), table],
+        className="hw-panel",
+        id="pathway-targets-section",
+    )
+
+
 def _content(data: view.WeeklyReport) -> list[Any]:
     tables = [
         components.simple_table(
@@ -140,10 +172,32 @@ def _content(data: view.WeeklyReport) -> list[Any]:
             [_chart_panel(trend, i) for i, trend in enumerate(data.trends)],
             className="hw-two-columns",
         ),
+        _targets_section(report.target_rows(data.pathway_targets)),
         html.Section(
             [
                 html.H2("Where the delayed days were lost this week"),
                 html.Div(tables, className="hw-three-columns"),
+                html.H3("Delayed days where this reason contributed", className="h4 mt-3"),
+                html.P(report.CONTRIBUTING_NOTE),
+                components.simple_table(
+                    [
+                        ("label", "Reason"),
+                        ("contributed", "Days it contributed"),
+                        ("primary", "Days as the delay reason"),
+                    ],
+                    [
+                        {
+                            "label": r.label,
+                            "contributed": formats.number(r.contributed_days),
+                            "primary": formats.number(r.primary_days),
+                        }
+                        for r in data.contributing
+                    ],
+                    caption=f"Delayed days where this reason contributed, {data.period}",
+                    numeric=("contributed", "primary"),
+                    empty="No contributing reasons recorded in this week.",
+                    table_id="contributing-reasons",
+                ),
             ],
             className="hw-panel",
         ),
@@ -357,6 +411,8 @@ def download_html(_n: int, week: str | None, site: str | None, span: str | None)
         coming_days=forecast_view.coming_days_html(data.coming_days),
         actions=report.actions_this_week(data.actions, with_due=_not_wall()),
         moved=report.what_moved(data.what_moved),
+        targets=report.target_rows(data.pathway_targets),
+        contributing=data.contributing,
     )
     name = f"homeward-weekly-{site_code or 'system'}-{week_end.isoformat()}.html"
     return dcc.send_string(document, name, type="text/html")

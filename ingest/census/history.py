@@ -128,7 +128,7 @@ def state_events(
     def add(kind: str, old: object, new: object, detail: str | None = None) -> None:
         events.append(Event(at, kind, values_text(old), values_text(new), detail))
 
-    old = before or StateValues(after.ward_code, None, None, None, None, None, None)
+    old = before or StateValues(after.ward_code, None, None, None, None, None, None, None)
     if old.ward_code != after.ward_code:
         add("ward_changed", old.ward_code, after.ward_code)
     if old.expected_discharge_date != after.expected_discharge_date:

@@ -43,6 +43,7 @@ class StateValues(NamedTuple):
     delay_reason_code: str | None
     delay_attributable_to: str | None
     local_authority_code: str | None
+    contributing_reason_codes: str | None
 
 
 STATE_COLUMNS = StateValues._fields
@@ -80,6 +81,7 @@ class SpellRow(NamedTuple):
     delay_reason_code: str | None
     delay_attributable_to: str | None
     local_authority_code: str | None
+    contributing_reason_codes: str | None
 
 
 @dataclass(slots=True)
@@ -149,6 +151,7 @@ class StateRecord:
             delay_reason_code=v.delay_reason_code,
             delay_attributable_to=v.delay_attributable_to,
             local_authority_code=v.local_authority_code,
+            contributing_reason_codes=v.contributing_reason_codes,
         )
 
 

@@ -5,7 +5,7 @@ models and their rules; ``columns`` the column tables read off the models (docs/
 ``problems`` the messages a person acts on; ``fast_path`` :func:`validate_row`.
 """
 
-from ingest.contracts.columns import FEED_COLUMNS, FEED_SPECS, ColumnSpec
+from ingest.contracts.columns import FEED_COLUMNS, FEED_SPECS, HEADER_COLUMNS, ColumnSpec
 from ingest.contracts.fast_path import validate_row
 from ingest.contracts.parsers import ValidationContext
 from ingest.contracts.problems import Problem, RowOutcome, display_value, mask_nhs_number, problem
@@ -24,6 +24,7 @@ __all__ = [
     "FEED_COLUMNS",
     "FEED_MODELS",
     "FEED_SPECS",
+    "HEADER_COLUMNS",
     "BedRow",
     "CareHomeRow",
     "ColumnSpec",

@@ -54,9 +54,19 @@ FEED_SPECS: dict[str, tuple[ColumnSpec, ...]] = {
     feed: tuple(column_spec(name, info) for name, info in model.model_fields.items())
     for feed, model in FEED_MODELS.items()
 }
-# Every contract column must be in the header (in any order); optional ones may be empty.
+# Columns a header may leave out (the value is then empty): added to the contract later, so
+# feeds written before them keep loading.
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
+    "patients": frozenset({"contributing_reason_codes"}),
+}
+# Every other contract column must be in the header (in any order); optional ones may be empty.
 FEED_COLUMNS: dict[str, tuple[str, ...]] = {
     feed: tuple(c.name for c in specs) for feed, specs in FEED_SPECS.items()
+}
+#: the columns a header must have
+HEADER_COLUMNS: dict[str, tuple[str, ...]] = {
+    feed: tuple(c for c in columns if c not in OPTIONAL_COLUMNS.get(feed, ()))
+    for feed, columns in FEED_COLUMNS.items()
 }
 _SPEC_BY_NAME = {feed: {c.name: c for c in specs} for feed, specs in FEED_SPECS.items()}
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
+from ingest.contracts.columns import OPTIONAL_COLUMNS
 from ingest.contracts.parsers import ValidationContext
 from ingest.contracts.problems import RowOutcome, problem, problems_of
 from ingest.contracts.rows import FEED_MODELS, FeedRow, PatientRow, patient_rules
@@ -45,6 +46,8 @@ class FastPath:
     def __init__(self, model: type[FeedRow]) -> None:
         self.model = model
         self.fields: list[tuple[str, Callable[..., Any], bool]] = []
+        feed = next((f for f, m in FEED_MODELS.items() if m is model), "")
+        self.optional = OPTIONAL_COLUMNS.get(feed, frozenset())
         for name, info in model.model_fields.items():
             checks = [m.func for m in info.metadata if isinstance(m, BeforeValidator)]
             assert len(checks) == 1, f"{model.__name__}.{name}: one BeforeValidator expected"
@@ -67,8 +70,10 @@ class FastPath:
             ]
         values: dict[str, Any] = {}
         try:
+            optional = self.optional
             for name, check, info, seen in plan:
-                text = record[name]
+                # a column the header may leave out is empty when it does
+                text = record.get(name, "") if name in optional else record[name]
                 if text.__class__ is not str:
                     return None
                 if seen is None:

@@ -353,6 +353,30 @@ def _parse_reason_code(value: Any, info: ValidationInfo) -> str:
     return code
 
 
+#: contributing reasons kept per row, at most (DESIGN §3)
+MAX_CONTRIBUTING_CODES = 8
+
+
+def _parse_reason_codes(value: Any, info: ValidationInfo) -> str | None:
+    """A ``;``-separated list of catalogue codes, in the catalogue's spelling, each once, in
+    the order sent (None when it lists none)."""
+    text = _scalar_text(value)
+    codes: list[str] = []
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        code = catalogue_codes().get(item.strip().upper())
+        if code is None:
+            raise fail("unknown_contributing_code", listed=item.strip()[:40])
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_CONTRIBUTING_CODES:
+        raise fail(
+            "too_many_contributing_codes", count=len(codes), max_codes=MAX_CONTRIBUTING_CODES
+        )
+    return ";".join(codes) or None
+
+
 # --- the annotated types the row models' fields are made of --------------------------------
 
 
@@ -402,6 +426,9 @@ OptionalCouncilCode = Annotated[
 OptionalNhsNumber = Annotated[str | None, optional(_parse_nhs_number), kind("NHS number")]
 OptionalPathway = Annotated[int | None, optional(_parse_pathway), allowed(PATHWAYS)]
 OptionalReasonCode = Annotated[str | None, optional(_parse_reason_code), kind("catalogue code")]
+OptionalReasonCodes = Annotated[
+    str | None, optional(_parse_reason_codes), kind("catalogue codes separated by ;")
+]
 Text32 = Annotated[str, required(_text(32)), kind("text (≤32)")]
 Text40 = Annotated[str, required(_text(40)), kind("text (≤40)")]
 Text64 = Annotated[str, required(_text(64)), kind("text (≤64)")]

@@ -37,6 +37,7 @@ from ingest.contracts.parsers import (
     OptionalNhsNumber,
     OptionalPathway,
     OptionalReasonCode,
+    OptionalReasonCodes,
     OptionalTimestamp,
     SiteCode,
     Text32,
@@ -208,6 +209,16 @@ class PatientRow(FeedRow):
         allowed(DISCHARGE_DESTINATIONS),
         about("where the patient went", "usual_residence"),
     ] = None
+    # optional in the header too (OPTIONAL_COLUMNS): feeds written before it keep loading
+    contributing_reason_codes: Annotated[
+        OptionalReasonCodes,
+        about(
+            "further catalogue codes that also hold the patient up, separated by ';' (counted "
+            "beside the delay reason, never instead of it; the delay reason itself is ignored "
+            "here); the column may be left out",
+            "ASSESS_SOCIAL;EQUIPMENT",
+        ),
+    ] = None
 
     @_model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> PatientRow:
@@ -257,6 +268,11 @@ def patient_rules(row: PatientRow, context: ValidationContext) -> PatientRow:
             drd=drd.isoformat(),
             census_date=census_date.isoformat(),
         )
+    contributing = row.contributing_reason_codes
+    if contributing is not None and row.delay_reason_code is not None:
+        # the primary reason listed again adds nothing: its days are already its own (§4.3)
+        kept = ";".join(c for c in contributing.split(";") if c != row.delay_reason_code)
+        object.__setattr__(row, "contributing_reason_codes", kept or None)
     if row.delay_reason_code is not None and row.delay_attributable_to is None:
         agency = reason_catalogue()[row.delay_reason_code].default_agency
         object.__setattr__(row, "delay_attributable_to", agency)
@@ -286,6 +302,7 @@ class PatientValues(NamedTuple):
     red_reason_code: str | None
     discharged_at: datetime | None
     discharge_destination: str | None
+    contributing_reason_codes: str | None
 
     @classmethod
     def of(cls, row: PatientRow) -> PatientValues:

@@ -399,12 +399,27 @@ return Array.from(document.querySelectorAll('.js-plotly-plot'))
 """
 
 
+def test_weekly_report_shows_targets_by_pathway_and_contributing_reasons(
+    browser: WebDriver, base_url: str
+) -> None:
+    support.open_page(browser, f"{base_url}/reports/weekly", "#pathway-targets-section")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pathway-targets tbody tr")
+    assert len(rows) == 4  # the shipped targets: P1 mean delay, P1 within a day, P2, P3
+    assert rows[0].text.startswith("Pathway 1 (home with support): mean delay")
+    assert "≤ 2 days" in rows[0].text
+    # each row has its variation and assurance icons, drawn inline, with their words
+    assert len(rows[0].find_elements(By.CSS_SELECTOR, ".spc-icon img")) == 2
+    # the sample lists contributing reasons for about a quarter of the delays
+    contributed = browser.find_elements(By.CSS_SELECTOR, "#contributing-reasons tbody tr")
+    assert contributed, "no delayed days where a reason contributed in the sample's week"
+
+
 def test_weekly_report_shows_spc_charts_and_downloads_an_offline_file(
     browser: WebDriver, base_url: str, download_dir: Path
 ) -> None:
     support.open_page(browser, f"{base_url}/reports/weekly", ".spc-panel")
     panels = browser.find_elements(By.CSS_SELECTOR, ".spc-panel")
-    assert len(panels) == 11  # the 8 flow measures and the 3 NHS England asks (§4.11)
+    assert len(panels) == 12  # 8 flow measures, 3 NHS England asks (§4.11), overnight LOS
     assert all(p.find_elements(By.CSS_SELECTOR, ".js-plotly-plot") for p in panels)
     assert browser.find_element(By.ID, "what-changed").text.strip()
     assert browser.find_elements(By.CSS_SELECTOR, ".spc-icon img[src^='data:image/svg+xml']")

@@ -35,6 +35,8 @@ PHRASES = {
     "bad_council_code": "is not an ONS local authority code",
     "bad_cqc_id": "is not a CQC location id",
     "bad_nhs_number": "is not a valid NHS number",
+    "unknown_contributing_code": "(in 'EQUIPMENT;NOT_A_CODE') is not a code of the reason",
+    "too_many_contributing_codes": "at most 8 contributing reasons",
     "line_too_long": "KiB (HOMEWARD_MAX_LINE_KIB)",
     "json_too_deep": "nests lists or objects too deeply",
     "json_invalid": "the JSON is malformed",
@@ -118,6 +120,7 @@ def good_row(feed: str, tag: str, n: int) -> dict[str, str]:
         "red_reason_code": "",
         "discharged_at": "",
         "discharge_destination": "",
+        "contributing_reason_codes": "",
     }
 
 
@@ -220,6 +223,21 @@ def _only(feed: str) -> list[tuple[str, str, Any, str, str | None]]:
         ("edd_year9999", "expected_discharge_date", "9999-12-31", "implausible_date", None),
         ("age_131", "age", "131", "not_allowed", None),
         ("spell_id_nul", "spell_id", "SP\x00X", "bad_characters", None),
+        (
+            "contributing_unknown_code",
+            "contributing_reason_codes",
+            "EQUIPMENT;NOT_A_CODE",
+            "unknown_contributing_code",
+            None,
+        ),
+        ("contributing_nul", "contributing_reason_codes", "EQUIPMENT\x00", "bad_characters", None),
+        (
+            "contributing_nine_codes",
+            "contributing_reason_codes",
+            "EQUIPMENT;HOUSING;CHOICE;DISPUTE;TRANSPORT;TTO;THERAPY;SAFEGUARDING;INFECTION",
+            "too_many_contributing_codes",
+            None,
+        ),
     ]
 
 
