@@ -55,9 +55,18 @@ def weekly(
     if definition.target_below_baseline is not None:
         baseline, target = baseline_target(values, definition.target_below_baseline)
         info = info.model_copy(update={"target": target})
-    return chart_trend(
+    trend = chart_trend(
         info, sundays, values, site=code, baseline=baseline, value_range=definition.value_range
     )
+    # the actions raised on this measure and place in the chart's weeks (DESIGN §4.13)
+    trend.actions = action_marks.marks(
+        session,
+        metric=definition.slug,
+        site=code,
+        start=sundays[0] - timedelta(days=6),
+        end=sundays[-1],
+    )
+    return trend
 
 
 def chart_trend(
@@ -111,11 +120,4 @@ def chart_trend(
             )
             for point in chart.points
         ],
-        actions=action_marks.marks(
-            session,
-            metric=definition.slug,
-            site=code,
-            start=sundays[0] - timedelta(days=6),
-            end=sundays[-1],
-        ),
     )
