@@ -473,6 +473,8 @@ def journey_timeline(
             row=2,
             col=1,
         )
+    ticks = _three_dates(days, events)
+    span = [ticks[0] - timedelta(hours=12), ticks[-1] + timedelta(hours=36)]
     fig.update_layout(
         title=title,
         barmode="overlay",
@@ -508,10 +510,12 @@ def journey_timeline(
             "tickformat": "%d %b",
             # three dates (first, middle, last): on a phone's narrow chart they never run
             # together; each event's own label carries its date
-            "tickvals": _three_dates(days, events),
+            "tickvals": ticks,
+            # the axis spans the journey, so the three dates spread across the chart
+            "range": span,
             "automargin": True,
         },
-        xaxis={"type": "date", "showgrid": True},
+        xaxis={"type": "date", "showgrid": True, "range": span},
     )
     return fig
 
