@@ -62,6 +62,7 @@ def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, st
         ("forecast.png", f"/forecast?{query}", ".fc-pathway .main-svg"),
         ("feeds.png", "/feeds", "#runs-table"),
         ("metrics.png", "/about/metrics", "#nctr_remaining"),
+        ("hicm.png", "/hicm", "#hicm-changes"),
     ]
 
 
@@ -159,6 +160,24 @@ def _store_and_account(
     return screenshot_account(url, own_store=own_store, allowed=args.allow_account)
 
 
+def _weekly_meeting(url: str) -> int:
+    """Today's weekly system meeting, started in the script's own store (its agenda is
+    built from the data when the page draws it)."""
+    from app.actions import meetings
+    from app.actions.meeting_schemas import MeetingCreate
+    from app.actions.schemas import Actor
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            chair = Actor(name="screenshots", role="coordinator")
+            return meetings.start_meeting(
+                session, MeetingCreate(kind="weekly", chair="System flow lead"), chair
+            ).id
+    finally:
+        engine.dispose()
+
+
 def _take(
     url: str,
     sample: Path,
@@ -174,6 +193,8 @@ def _take(
     else:
         at = support.sample_moment(sample).isoformat()
     pages = _pages(url, at, live=args.now)
+    if not args.database_url:  # only in the script's own store: a meeting to show
+        pages.append(("meeting.png", f"/meeting?meeting={_weekly_meeting(url)}", "#mtg-minutes"))
     server = support.LiveServer(url, work / "uvicorn.log")
     args.out.mkdir(parents=True, exist_ok=True)
     try:
