@@ -10,14 +10,16 @@ found again on the next evaluation is recognised and never sent twice:
   chart: one event per metric and week;
 - ``feed_stale`` — a feed is stale or failing: one event per feed and newest data it stopped
   at (it fires again only after data arrived and stopped again);
-- ``internal_delay`` (an internal delay over 48 hours) is **pending**: the metric is issue #14's,
-  not on this branch yet; a rule of that kind is refused with that reason.
+- ``internal_delay`` — an internal delay over 48 hours appears (DESIGN §4.11): one event per
+  patient's internal run (the run's first day and a one-way digest of the spell: the key never
+  holds a patient identifier, nor do the words — ward, reason, days and who must act only).
 
 The words say what fired in aggregates only (levels, metrics, feeds): never a patient.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,16 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from app.domain.days import local_date
-from app.metrics import escalation, flow, freshness, trends
+from app.metrics import discharge_asks, escalation, flow, freshness, trends
 from app.metrics.registry import METRICS
 
 if TYPE_CHECKING:
     from app.triggers.config import Rule
 
-PENDING_KINDS = {
-    "internal_delay": "the internal-delay metric (an internal delay over 48 hours, issue #14) "
-    "is not in this version yet"
-}
+#: kinds named in the docs but not in this version (a rule of one is refused with the reason)
+PENDING_KINDS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ class SpcOptions(_Options):
     metrics: list[str] = []  # empty: every metric of the registry
     site: str | None = None
     weeks: int = Field(default=26, ge=12, le=104)
+
+
+class InternalDelayOptions(_Options):
+    site: str | None = None  # one site's internal delays instead of the system's
 
 
 class StaleOptions(_Options):
@@ -138,6 +142,34 @@ def feed_stale(session: Session, options: StaleOptions, now: datetime) -> list[F
     return firings
 
 
+def internal_delay(session: Session, options: InternalDelayOptions, now: datetime) -> list[Firing]:
+    """Each internal delay over 48 hours in hospital now: one event per run (a run that goes on
+    is the same event at every evaluation; a new run after an external day is a new one)."""
+    found = discharge_asks.internal_delays(session, at=now, site=options.site)
+    today = local_date(now)
+    firings = []
+    for patient in found.patients:
+        started = today - timedelta(days=patient.internal_days)
+        digest = hashlib.sha256(patient.spell_id.encode()).hexdigest()[:16]
+        reason = patient.delay_reason.label if patient.delay_reason else "an internal reason"
+        who = patient.agency or "not recorded"
+        firings.append(
+            Firing(
+                key=f"{digest}:{started.isoformat()}",
+                subject=f"Homeward: an internal delay over 48 hours at {patient.site}",
+                body=(
+                    f"A patient on {patient.ward_name} ({patient.site}) has been delayed for "
+                    f"{patient.internal_days} days by a reason within the hospital's own "
+                    f"control: {reason}. Who must act: {who}. NHS England asks that no "
+                    "internal delay lasts over 48 hours; the coordinator's list names the "
+                    "patient."
+                ),
+                path="/coordinator?ask=internal_48h",
+            )
+        )
+    return firings
+
+
 @dataclass(frozen=True)
 class Kind:
     options: type[_Options]
@@ -148,6 +180,7 @@ KINDS: dict[str, Kind] = {
     "escalation_level": Kind(EscalationOptions, escalation_level),  # type: ignore[arg-type]
     "spc_concern": Kind(SpcOptions, spc_concern),  # type: ignore[arg-type]
     "feed_stale": Kind(StaleOptions, feed_stale),  # type: ignore[arg-type]
+    "internal_delay": Kind(InternalDelayOptions, internal_delay),  # type: ignore[arg-type]
 }
 
 
