@@ -67,8 +67,8 @@ EVERYONE = {
 OPENS: dict[str, set[str]] = {
     "wall": EVERYONE,
     "wall-kiosk": EVERYONE,
-    "analyst": EVERYONE | {"feeds"},
-    "coordinator": EVERYONE | {"feeds", "coordinator", "ward", "patient"},
+    "analyst": EVERYONE | {"feeds", "meeting"},
+    "coordinator": EVERYONE | {"feeds", "coordinator", "ward", "patient", "meeting"},
     "admin": EVERYONE | {"feeds"},
 }
 ROLES = tuple(OPENS)
@@ -86,6 +86,7 @@ READY = {
     "forecast": "#fc-origin",
     "feeds": "#freshness-table",
     "hicm": "#hicm-changes",
+    "meeting": "#mtg-minutes",
     "metrics": "#main-content h1",
     "accessibility": "#main-content h1",
     "not-found": "#main-content h1",
@@ -192,8 +193,17 @@ def page_paths(sample_engine: Any, sample_at: datetime) -> dict[str, str]:
         summary = flow.summary(session, at=sample_at)
         site = next(s for s in summary.sites if s.kind == "acute")
         first = patient_level.delayed(session, at=sample_at).patients[0]
+        # today's daily call, its agenda drawn (the meeting page's own test runs the weekly)
+        from app.actions import meetings
+        from app.actions.meeting_schemas import MeetingCreate
+        from app.actions.schemas import Actor
+
+        meeting = meetings.start_meeting(
+            session, MeetingCreate(kind="daily"), Actor(name="a11y", role="coordinator")
+        ).id
     at = at_query(sample_at)
     return {
+        "meeting": f"/meeting?meeting={meeting}&{at}",
         "overview": f"/?{at}",
         "site": f"/site/{site.site_code}?{at}",
         "ward": f"/site/{first.site}/ward/{first.ward}?{at}",
