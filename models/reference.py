@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
+REVISION_0011 = {"revision": "0011_internal_delays"}  # columns added after 0001
+
 BED_BASES = ("general_acute", "critical_care", "community")
 AGENCIES = ("nhs", "social_care", "both")
 
@@ -87,8 +89,10 @@ class DelayReason(Base):
     dtoc_code: Mapped[str] = mapped_column(String(4))
     default_agency: Mapped[str] = mapped_column(String(12))
     # within the hospital's own control (§5), and why (made by the internal-delays revision)
-    internal: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
-    internal_why: Mapped[str | None] = mapped_column(String(200))
+    internal: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), default=False, info=REVISION_0011
+    )
+    internal_why: Mapped[str | None] = mapped_column(String(200), info=REVISION_0011)
     catalogue_version: Mapped[str] = mapped_column(String(16))
 
 

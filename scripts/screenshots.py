@@ -194,7 +194,10 @@ def _take(
         at = support.sample_moment(sample).isoformat()
     pages = _pages(url, at, live=args.now)
     if not args.database_url:  # only in the script's own store: a meeting to show
-        pages.append(("meeting.png", f"/meeting?meeting={_weekly_meeting(url)}", "#mtg-minutes"))
+        meeting = f"/meeting?meeting={_weekly_meeting(url)}&" + (
+            "live=1" if args.now else "at=" + quote(at)
+        )
+        pages.append(("meeting.png", meeting, "#mtg-minutes"))
     server = support.LiveServer(url, work / "uvicorn.log")
     args.out.mkdir(parents=True, exist_ok=True)
     try:

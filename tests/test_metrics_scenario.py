@@ -1070,10 +1070,20 @@ def test_metric_registry(client: TestClient) -> None:
         "p2_waiting",
         "community_beds_free",
         "community_occupancy",
+        # the High Impact Change Model's evidence (app/metrics/hicm.toml)
+        "edd_within_2_days",
+        "pathway_0_1_pct",
+        "weekend_discharge_rate",
+        "assessment_delayed_days",
+        "choice_delayed_days",
+        "p3_delayed_days",
+        "care_home_vacancies",
+        "housing_delayed_days",
+        # NHS England's 2025/26 asks (DESIGN §4.11)
+        "overnight_emergency_los",
         "internal_delay_over_48h",
         "beyond_drd_21_in_hospital",
         "beyond_drd_21_discharge_pct",
-        "overnight_emergency_los",
     ]
     assert all(m["direction"] in ("increase", "decrease", "neutral") for m in metrics)
     assert all(m["definition"] and m["label"] and m["unit"] for m in metrics)

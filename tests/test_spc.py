@@ -562,4 +562,7 @@ def test_the_registry_bounds_percentages_and_counts() -> None:
         "patients": (0.0, None),
         "days": (0.0, None),
         "beds": (0.0, None),
+        # weekend discharges per day as a % of a weekday's: no upper bound (a weekend can
+        # discharge more than a weekday)
+        "% of a weekday": (0.0, None),
     }

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,7 @@ from app.actions.meeting_schemas import (
     MeetingOut,
     OrganisationActions,
 )
-from app.actions.schemas import ActionCreate, Actor
+from app.actions.schemas import MAX_ID, ActionCreate, Actor
 from app.api import meeting_minutes
 from app.api.deps import SessionDep
 from app.api.security_deps import get_clock, require_roles
@@ -35,6 +35,9 @@ from app.metrics.meeting_agenda import MetricsAgenda, metrics_agenda
 from app.metrics.registry import METRICS
 from app.security.principal import Principal
 from app.security.roles import MEETING_ROLES
+
+#: a meeting's id: a 32-bit integer on PostgreSQL (a larger one is a 422, not a 500)
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="the meeting's id")]
 
 router = APIRouter(prefix="/meetings", tags=["meetings"])
 
@@ -109,7 +112,7 @@ def start_meeting(
     "/{meeting_id}", response_model=MeetingDetail, operation_id="meetings_get", responses=_NOT_FOUND
 )
 def get_meeting(
-    meeting_id: int,
+    meeting_id: MeetingId,
     db: SessionDep,
     _principal: RunnerDep,
     at: Annotated[
@@ -134,7 +137,7 @@ def get_meeting(
     responses=_NOT_FOUND,
 )
 def add_attendee(
-    meeting_id: int,
+    meeting_id: MeetingId,
     body: AttendeeCreate,
     db: SessionDep,
     principal: RunnerDep,
@@ -153,7 +156,7 @@ def add_attendee(
     responses=_NOT_FOUND,
 )
 def add_decision(
-    meeting_id: int,
+    meeting_id: MeetingId,
     body: DecisionCreate,
     db: SessionDep,
     principal: RunnerDep,
@@ -172,7 +175,7 @@ def add_decision(
     responses=_NOT_FOUND,
 )
 def raise_action(
-    meeting_id: int,
+    meeting_id: MeetingId,
     body: ActionCreate,
     db: SessionDep,
     principal: RunnerDep,
@@ -193,7 +196,7 @@ def raise_action(
     responses=_NOT_FOUND,
 )
 def record_action(
-    meeting_id: int,
+    meeting_id: MeetingId,
     body: ActionLinkCreate,
     db: SessionDep,
     principal: RunnerDep,
@@ -210,7 +213,7 @@ def record_action(
     responses={200: {"content": {"text/csv": {}}}, **_NOT_FOUND},
     response_class=Response,
 )
-def minutes_csv(meeting_id: int, db: SessionDep, _principal: RunnerDep) -> Response:
+def minutes_csv(meeting_id: MeetingId, db: SessionDep, _principal: RunnerDep) -> Response:
     """The minutes as CSV: a row per attendee, decision and action (formulas neutralised)."""
     with _answers():
         minutes = meetings.get_meeting(db, meeting_id)
@@ -228,7 +231,7 @@ def minutes_csv(meeting_id: int, db: SessionDep, _principal: RunnerDep) -> Respo
     response_class=Response,
 )
 def minutes_html(
-    meeting_id: int,
+    meeting_id: MeetingId,
     db: SessionDep,
     _principal: RunnerDep,
     clock: Annotated[Any, Depends(get_clock)],

@@ -111,14 +111,14 @@ def _line(item: AgendaItem) -> html.Li:
                         id={"type": "mtg-raise", "index": item.key},
                         className="btn btn-sm btn-primary",
                         n_clicks=0,
-                        **components.attrs(aria_label=f"Raise an action on: {item.text}"),
+                        **components.attrs(aria_label=f"Raise action on: {item.text}"),
                     ),
                     html.Button(
                         "Record decision",
                         id={"type": "mtg-decide", "index": item.key},
                         className="btn btn-sm btn-outline-primary",
                         n_clicks=0,
-                        **components.attrs(aria_label=f"Record a decision on: {item.text}"),
+                        **components.attrs(aria_label=f"Record decision on: {item.text}"),
                     ),
                 ],
                 className="mtg-line-buttons",
@@ -347,7 +347,7 @@ def _forms(organisations: list[dict[str, str]]) -> html.Section:
                     dbc.Col(
                         [
                             dbc.Label("Owning organisation", html_for="mtg-org"),
-                            dcc.Dropdown(id="mtg-org", options=organisations, clearable=False),
+                            dbc.Select(id="mtg-org", options=organisations),
                         ],
                         md=6,
                     ),

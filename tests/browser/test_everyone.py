@@ -58,6 +58,7 @@ OWN_DEFINITION = {
     "Internal delays over 48 hours": "internal_delay_over_48h",
     "In hospital 21+ days beyond discharge ready date": "beyond_drd_21_in_hospital",
     "Discharges 21+ days beyond discharge ready date": "beyond_drd_21_discharge_pct",
+    "Overnight emergency length of stay": "overnight_emergency_los",
 }
 
 # The heading an ⓘ sits in: a tile's label, a wall measure's label, a table column's heading;
