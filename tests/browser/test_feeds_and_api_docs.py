@@ -160,7 +160,7 @@ def test_weekly_report_downloads_its_chart_series(
     browser: WebDriver, base_url: str, download_dir: Path
 ) -> None:
     # the report's charts: 8 flow measures, the 3 NHS England asks and overnight emergency LOS
-    MEASURES = 12  # noqa: N806
+    MEASURES = 12
     support.open_page(browser, f"{base_url}/reports/weekly?weeks=12", ".spc-panel")
     for old in download_dir.glob("homeward-weekly-series-*"):
         old.unlink()
