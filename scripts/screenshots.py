@@ -62,7 +62,7 @@ def _pages(database_url: str, at: str, live: bool = False) -> list[tuple[str, st
         ("forecast.png", f"/forecast?{query}", ".fc-pathway .main-svg"),
         ("feeds.png", "/feeds", "#runs-table"),
         ("metrics.png", "/about/metrics", "#nctr_remaining"),
-        ("hicm.png", "/hicm", "#hicm-changes"),
+        ("hicm.png", f"/hicm?{query}", "#hicm-changes"),
     ]
 
 

@@ -20,6 +20,7 @@ from app.domain.days import local_date
 from app.domain.hicm import CHANGES, MATURITY_LEVELS
 from app.hicm import service, store
 from app.hicm.schemas import AssessmentCreate
+from app.metrics import freshness
 from app.security.principal import current_principal_or_none
 from app.security.roles import HICM_WRITERS
 from dashboards import components
@@ -115,6 +116,7 @@ def layout(at: str | None = None, **_q: str) -> html.Div:
     moment = parse_at(at)
     with read_session() as session:
         overview = view.load(session, moment)
+        newest = freshness.newest_data(session, moment)  # the evidence's "as of"
     return html.Div(
         [
             dcc.Store(id="hicm-settings", data={"at": at}),
@@ -127,6 +129,7 @@ def layout(at: str | None = None, **_q: str) -> html.Div:
                     html.A("What each measure counts (metric definitions)", href="/about/metrics"),
                     className="hw-note",
                 ),
+                as_of=newest,
             ),
             _form(moment) if _may_record() else None,
             html.Div(view.changes_section(overview), id="hicm-section-holder"),
