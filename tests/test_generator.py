@@ -458,7 +458,15 @@ config = GeneratorConfig(
     save_state=False,
 )
 generate(Path(sys.argv[1]), config)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # peak, kB
+# peak resident memory in kB: VmHWM belongs to this program's own address space, made new at
+# exec (ru_maxrss on Linux is kept across exec, so it would report a large parent's size)
+status = Path("/proc/self/status")
+peak = (
+    next(int(ln.split()[1]) for ln in status.read_text().splitlines() if ln.startswith("VmHWM:"))
+    if status.exists()
+    else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+)
+print(peak)
 """
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -271,10 +271,16 @@ def wait_until(
     poll: float = 0.2,
 ) -> Any:
     """``condition``'s first truthy value (a ``WebDriverWait``); when it never comes within
-    ``timeout`` seconds, fail with ``what`` never happened, the page's address and ``detail()``."""
+    ``timeout`` seconds, fail with ``what`` never happened, the page's address and ``detail()``.
+
+    An element Dash re-drew between finding it and reading it (stale) is looked for again at
+    the next poll: a condition is a question about the page, not about one node of it."""
     try:
         return WebDriverWait(
-            driver, timeout, poll_frequency=poll, ignored_exceptions=ignored
+            driver,
+            timeout,
+            poll_frequency=poll,
+            ignored_exceptions=(StaleElementReferenceException, *ignored),
         ).until(condition)
     except TimeoutException as exc:
         found = f"; {detail()}" if detail is not None else ""
