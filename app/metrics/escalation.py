@@ -9,14 +9,14 @@ ratio (a percentage of the beds or of the demand) or a count that does not grow 
 from __future__ import annotations
 
 import math
-import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.config import get_settings
+from app.core.config_files import read_with_override
 from app.metrics.schemas import Escalation, EscalationParameter
 
 DEFAULT_FILE = Path(__file__).with_name("escalation.toml")
@@ -66,25 +66,10 @@ class EscalationConfig(BaseModel):
         return value
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 @lru_cache
 def load_config(path: Path | None = None) -> EscalationConfig:
     """The shipped defaults, with the file at ``path`` (if any) merged over them."""
-    with DEFAULT_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
-    if path is not None:
-        with path.open("rb") as fh:
-            data = _merge(data, tomllib.load(fh))
-    return EscalationConfig.model_validate(data)
+    return EscalationConfig.model_validate(read_with_override(DEFAULT_FILE, path))
 
 
 def get_config() -> EscalationConfig:

@@ -5,7 +5,6 @@ registry's weekly series through ``app.metrics.trends`` — nothing is computed 
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
 from app.core.config import get_settings
+from app.core.config_files import read_with_override
 from app.domain.hicm import CHANGE_NUMBERS, CHANGES, change_name
 from app.metrics import trends
 from app.metrics.registry import METRICS
@@ -74,12 +74,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 @lru_cache
 def load_config(path: Path | None = None) -> HicmConfig:
     """The shipped mapping, with the changes of the file at ``path`` (if any) replacing theirs."""
-    with DEFAULT_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
-    if path is not None:
-        with path.open("rb") as fh:
-            data = _merge(data, tomllib.load(fh))
-    return HicmConfig.model_validate(data)
+    return HicmConfig.model_validate(read_with_override(DEFAULT_FILE, path, _merge))
 
 
 def get_config() -> HicmConfig:

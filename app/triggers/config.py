@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.config import get_settings
+from app.core.config_files import read_with_override
 
 DEFAULT_FILE = Path(__file__).with_name("triggers.toml")
 
@@ -78,25 +78,10 @@ class TriggersConfig(_Strict):
         return self
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 @lru_cache
 def load_config(path: Path | None = None) -> TriggersConfig:
     """The shipped defaults, with the file at ``path`` (if any) merged over them."""
-    with DEFAULT_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
-    if path is not None:
-        with path.open("rb") as fh:
-            data = _merge(data, tomllib.load(fh))
-    return TriggersConfig.model_validate(data)
+    return TriggersConfig.model_validate(read_with_override(DEFAULT_FILE, path))
 
 
 def get_config() -> TriggersConfig:
